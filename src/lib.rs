@@ -1,0 +1,21 @@
+//! ci-vitals: CI health metrics for Bitrise pipelines.
+//!
+//! The data flows through the modules in this order: [`cli`] (the command line) → [`config`]
+//! (one checked [`config::Config`]) → [`bitrise`] (HTTP client, wire types, paging, connection
+//! check) → [`model`] (domain runs) → [`metrics`] (pure functions) → [`report`] (JSON, Markdown
+//! and HTML). [`snapshot`] stores what was fetched; [`demo`] builds the built-in sample data.
+
+pub mod bitrise;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod filter;
+pub mod metrics;
+pub mod model;
+pub mod report;
+pub mod secret;
+pub mod snapshot;
+
+pub use error::Error;

@@ -1,0 +1,239 @@
+//! Snapshot files: what `fetch` read, kept as the API returned it, so that `report --input`
+//! recomputes every metric offline and later versions can compute new metrics from old files.
+//! Written as JSON, gzip-compressed when the file name ends in `.gz`.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::{SkippedApp, Window};
+
+/// The snapshot format this version writes and the newest it reads.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// A snapshot file's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub snapshot_version: u32,
+    pub fetched_at: DateTime<Utc>,
+    pub api_url: Option<String>,
+    pub window: Window,
+    pub previous_window: Option<Window>,
+    pub apps: Vec<SnapshotApp>,
+    #[serde(default)]
+    pub skipped_apps: Vec<SkippedApp>,
+}
+
+/// One app: its object and its pipelines-list items exactly as the API returned them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotApp {
+    pub app: Value,
+    pub runs: Vec<Value>,
+    /// Pipeline details keyed by run slug (filled by later versions; empty for now).
+    #[serde(default)]
+    pub details: Map<String, Value>,
+}
+
+impl Snapshot {
+    /// The span of time the snapshot holds runs for: the window and the previous window.
+    pub fn span(&self) -> Window {
+        match self.previous_window {
+            Some(previous) => Window {
+                since: previous.since.min(self.window.since),
+                until: self.window.until,
+            },
+            None => self.window,
+        }
+    }
+}
+
+/// Why a snapshot could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write snapshot {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("snapshot {path} is not a ci-vitals snapshot: {path_in_json}: {message}")]
+    Decode {
+        path: PathBuf,
+        path_in_json: String,
+        message: String,
+    },
+    #[error(
+        "snapshot {path} has version {found}, newer than this ci-vitals reads ({SNAPSHOT_VERSION}): \
+         upgrade ci-vitals to read it"
+    )]
+    TooNew { path: PathBuf, found: u64 },
+}
+
+fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+/// Reads a snapshot, refusing one written by a newer format version.
+pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
+    let read_err = |source| SnapshotError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    if is_gzip(path) {
+        flate2::read::GzDecoder::new(BufReader::new(file))
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+    } else {
+        BufReader::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+    }
+    decode(path, &bytes)
+}
+
+/// Decodes snapshot bytes; `path` only names the source in errors.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
+    let decode_err = |path_in_json: String, message: String| SnapshotError::Decode {
+        path: path.to_owned(),
+        path_in_json,
+        message,
+    };
+    // Look at the version first, so a newer file is refused with the right message rather
+    // than with whatever field it renamed.
+    #[derive(Deserialize)]
+    struct Version {
+        snapshot_version: Option<u64>,
+    }
+    let version: Version = serde_json::from_slice(bytes)
+        .map_err(|e| decode_err("(document)".to_owned(), e.to_string()))?;
+    match version.snapshot_version {
+        None => {
+            return Err(decode_err(
+                "snapshot_version".to_owned(),
+                "missing field `snapshot_version`".to_owned(),
+            ))
+        }
+        Some(found) if found > u64::from(SNAPSHOT_VERSION) => {
+            return Err(SnapshotError::TooNew {
+                path: path.to_owned(),
+                found,
+            })
+        }
+        Some(_) => {}
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let at = e.path().to_string();
+        decode_err(at, e.into_inner().to_string())
+    })
+}
+
+/// Writes a snapshot, through a temporary file renamed into place so that a crash never leaves
+/// half a snapshot behind.
+pub fn write(path: &Path, snapshot: &Snapshot) -> Result<(), SnapshotError> {
+    let write_err = |source| SnapshotError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".partial");
+    let tmp = PathBuf::from(tmp_name);
+    let result = (|| {
+        let file = File::create(&tmp)?;
+        let mut out = BufWriter::new(file);
+        if is_gzip(path) {
+            let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+            serde_json::to_writer(&mut gz, snapshot)?;
+            out = gz.finish()?;
+        } else {
+            serde_json::to_writer(&mut out, snapshot)?;
+        }
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(write_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Snapshot {
+        Snapshot {
+            snapshot_version: SNAPSHOT_VERSION,
+            fetched_at: "2026-11-30T08:00:00Z".parse().expect("time"),
+            api_url: Some("https://api.bitrise.io".to_owned()),
+            window: Window {
+                since: "2026-11-23T00:00:00Z".parse().expect("time"),
+                until: "2026-11-30T00:00:00Z".parse().expect("time"),
+            },
+            previous_window: Some(Window {
+                since: "2026-11-16T00:00:00Z".parse().expect("time"),
+                until: "2026-11-23T00:00:00Z".parse().expect("time"),
+            }),
+            apps: vec![SnapshotApp {
+                app: json!({"slug": "aaaa", "title": "App", "unknown": [1, 2]}),
+                runs: vec![json!({"slug": "r1", "status": 1})],
+                details: Map::new(),
+            }],
+            skipped_apps: vec![],
+        }
+    }
+
+    #[test]
+    fn round_trips_plain_and_gzip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["s.json", "s.json.gz"] {
+            let path = dir.path().join(name);
+            write(&path, &sample()).expect("write");
+            assert_eq!(read(&path).expect("read"), sample());
+            assert!(!dir.path().join(format!("{name}.partial")).exists());
+        }
+        let raw = std::fs::read(dir.path().join("s.json.gz")).expect("bytes");
+        assert_eq!(&raw[..2], &[0x1f, 0x8b], "gzip magic");
+    }
+
+    #[test]
+    fn refuses_a_newer_version_by_name() {
+        let err = decode(
+            Path::new("new.json"),
+            br#"{"snapshot_version": 2, "renamed": true}"#,
+        )
+        .expect_err("newer snapshot");
+        assert!(matches!(err, SnapshotError::TooNew { found: 2, .. }));
+        assert!(err.to_string().contains("upgrade ci-vitals"));
+    }
+
+    #[test]
+    fn decode_errors_name_the_json_path() {
+        let mut value = serde_json::to_value(sample()).expect("value");
+        value["window"]["since"] = json!("yesterday");
+        let bytes = serde_json::to_vec(&value).expect("bytes");
+        let err = decode(Path::new("bad.json"), &bytes).expect_err("bad time");
+        let text = err.to_string();
+        assert!(text.contains("bad.json"), "{text}");
+        assert!(text.contains("window.since"), "{text}");
+    }
+
+    #[test]
+    fn span_reaches_back_to_the_previous_window() {
+        let s = sample();
+        assert_eq!(s.span().since, s.previous_window.expect("previous").since);
+        assert_eq!(s.span().until, s.window.until);
+    }
+}
