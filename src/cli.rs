@@ -1,1 +1,214 @@
-//! placeholder
+//! The command line: clap types for `report`, `fetch` and `check` (cli.md is the contract).
+//! Parsing only; [`crate::config`] turns these into a checked configuration.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::bitrise::DEFAULT_API_URL;
+use crate::metrics::{AbortedAs, DurationPopulation};
+use crate::report::Format;
+
+/// CI health metrics for Bitrise pipelines: build frequency, failure rate, durations, queue
+/// time, time to restore and their change, as Markdown, HTML or JSON.
+#[derive(Debug, Parser)]
+#[command(name = "ci-vitals", version, propagate_version = true)]
+#[command(after_help = "Examples:\n  \
+    ci-vitals report --demo\n  \
+    BITRISE_TOKEN=... ci-vitals report --days 7 --format markdown\n  \
+    BITRISE_TOKEN=... ci-vitals check\n\n\
+    Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 configuration error,\n\
+    4 gate failed, 5 invalid_credentials, 6 invalid_permissions, 7 no_resources.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print more progress on stderr (-v: a line per app).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch runs, compute metrics and render a report.
+    #[command(after_help = "Examples:\n  \
+        ci-vitals report --demo\n  \
+        ci-vitals report --app 0123456789abcdef --days 14 --format html --output ci.html\n  \
+        ci-vitals report --input snapshot.json.gz --days 3 --format json")]
+    Report(ReportArgs),
+    /// Read the runs of the window (and the previous window) into a snapshot file.
+    #[command(after_help = "Example:\n  \
+        ci-vitals fetch --days 7 --output snapshot.json.gz\n  \
+        ci-vitals report --input snapshot.json.gz --format html --output report.html")]
+    Fetch(FetchArgs),
+    /// Check that the token can list apps and read their pipelines.
+    #[command(after_help = "Examples:\n  \
+        ci-vitals check\n  \
+        ci-vitals check --app 0123456789abcdef --format json")]
+    Check(CheckArgs),
+}
+
+/// Where runs come from: the Bitrise API.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// Bitrise token (a workspace API token with the Viewer role), sent raw in `Authorization`.
+    #[arg(
+        long,
+        env = "BITRISE_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+
+    /// Bitrise API base.
+    #[arg(long, env = "BITRISE_API_URL", default_value = DEFAULT_API_URL, value_name = "URL")]
+    pub api_url: String,
+
+    /// App slug to read (repeatable). Default: every non-disabled app the token sees.
+    #[arg(long = "app", value_name = "SLUG")]
+    pub apps: Vec<String>,
+
+    /// Most HTTP requests in flight.
+    #[arg(long, default_value_t = 8, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Retries of a request after a transient failure (network, 429, 5xx).
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+}
+
+/// The report window and which runs count.
+#[derive(Debug, Clone, Args)]
+pub struct WindowArgs {
+    /// Window length in days, ending at --until [default: 7].
+    #[arg(long, value_name = "N")]
+    pub days: Option<f64>,
+
+    /// Window start (RFC 3339, e.g. 2026-11-23T00:00:00Z).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub since: Option<DateTime<Utc>>,
+
+    /// Window end, exclusive (RFC 3339) [default: now].
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    pub until: Option<DateTime<Utc>>,
+
+    /// Only runs whose pipeline or workflow name matches (glob, repeatable).
+    #[arg(long = "pipeline", value_name = "GLOB")]
+    pub pipelines: Vec<String>,
+
+    /// Only runs on a matching branch (glob, repeatable).
+    #[arg(long = "branch", value_name = "GLOB")]
+    pub branches: Vec<String>,
+
+    /// A main branch for time to restore (repeatable) [default: main, master].
+    #[arg(long = "main-branch", value_name = "NAME")]
+    pub main_branches: Vec<String>,
+
+    /// How aborted runs count in the failure rate.
+    #[arg(long, value_enum, default_value_t = AbortedAs::Excluded)]
+    pub aborted_as: AbortedAs,
+
+    /// Which runs' durations are measured.
+    #[arg(long, value_enum, default_value_t = DurationPopulation::Succeeded)]
+    pub durations: DurationPopulation,
+
+    /// Do not compare with the previous window.
+    #[arg(long)]
+    pub no_compare: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub window: WindowArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Markdown)]
+    pub format: Format,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Use the built-in sample data (no token, no network).
+    #[arg(long, conflicts_with = "input")]
+    pub demo: bool,
+
+    /// Read a snapshot written by `fetch` instead of the API.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub input: Option<PathBuf>,
+
+    /// Exit 1 when an app could not be read.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// The report's "now" (RFC 3339), for reproducible output in tests.
+    #[arg(long, hide = true, value_parser = parse_time)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub window: WindowArgs,
+
+    /// The snapshot file to write (gzip-compressed when it ends in `.gz`).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub output: PathBuf,
+
+    /// Exit 1 when an app could not be read.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CheckFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}: expected RFC 3339, e.g. 2026-11-23T00:00:00Z"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

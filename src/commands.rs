@@ -1,1 +1,425 @@
-//! placeholder
+//! The three commands, `report`, `fetch` and `check`: each loads its configuration, reads runs
+//! (from the API, a snapshot or the demo), and writes its output. Returns the exit code on
+//! success; errors carry their own ([`Error::exit_code`]).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::bitrise::{self, Client, FetchPlan};
+use crate::cli::{CheckArgs, CheckFormat, Cli, Command, FetchArgs, ReportArgs, WindowArgs};
+use crate::config::{self, Source, Windows};
+use crate::demo;
+use crate::error::Error;
+use crate::metrics;
+use crate::model::{Dataset, ErrorCode};
+use crate::report::{self, Coverage, Report, SettingsInfo, SourceKind, WindowInfo};
+use crate::snapshot::{self, Snapshot, SNAPSHOT_VERSION};
+
+/// Progress and summary lines on stderr, as loud as `-q`/`-v` ask.
+#[derive(Debug, Clone, Copy)]
+pub struct Log {
+    level: i8,
+}
+
+impl Log {
+    pub fn new(quiet: bool, verbose: u8) -> Log {
+        Log {
+            level: if quiet { -1 } else { verbose.min(2) as i8 },
+        }
+    }
+
+    /// A line shown unless `-q`.
+    fn info(&self, line: &str) {
+        if self.level >= 0 {
+            eprintln!("ci-vitals: {line}");
+        }
+    }
+
+    /// A line shown with `-v`.
+    fn detail(&self, line: &str) {
+        if self.level >= 1 {
+            eprintln!("ci-vitals: {line}");
+        }
+    }
+
+    /// A warning, shown unless `-q`.
+    fn warn(&self, line: &str) {
+        if self.level >= 0 {
+            eprintln!("ci-vitals: warning: {line}");
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<i32, Error> {
+    let log = Log::new(cli.quiet, cli.verbose);
+    match cli.command {
+        Command::Report(args) => report(&args, log).await,
+        Command::Fetch(args) => fetch(&args, log).await,
+        Command::Check(args) => check(&args).await,
+    }
+}
+
+/// Runs read for a report, with where they came from and the windows to report on.
+struct Loaded {
+    snapshot: Snapshot,
+    windows: Windows,
+    source: report::Source,
+    requests: u64,
+    generated_at: DateTime<Utc>,
+    warnings: Vec<String>,
+}
+
+async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
+    let started = Instant::now();
+    let settings = config::settings(&args.window);
+    let filter = config::run_filter(&args.window)?;
+    let loaded = if args.demo {
+        load_demo(args)?
+    } else if let Some(path) = &args.input {
+        load_snapshot(path, args)?
+    } else {
+        load_live(args, log).await?
+    };
+
+    let mut dataset = bitrise::decode_snapshot(&loaded.snapshot);
+    if args.demo || args.input.is_some() {
+        select_named_apps(&mut dataset, &config::named_apps(&args.source.apps)?)?;
+    }
+    filter.apply(&mut dataset);
+    ensure_some_app_read(&dataset)?;
+
+    let windows = loaded.windows;
+    let computed = metrics::compute(
+        &dataset,
+        &windows.window,
+        windows.previous.as_ref(),
+        &settings,
+    );
+    let mut warnings = loaded.warnings;
+    warnings.extend(dataset.warnings.iter().cloned());
+    let skipped = dataset.skipped_apps.len();
+    let report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        generated_at: loaded.generated_at,
+        source: loaded.source,
+        window: WindowInfo::from(&windows.window),
+        previous_window: windows.previous.as_ref().map(WindowInfo::from),
+        settings: SettingsInfo {
+            percentile: "nearest-rank",
+            aborted_as: settings.aborted_as,
+            durations: settings.durations,
+            main_branches: settings.main_branches.clone(),
+        },
+        coverage: Coverage {
+            apps: dataset.apps.len() as u64,
+            runs: computed.runs_considered,
+            requests: loaded.requests,
+            skipped_apps: dataset.skipped_apps.clone(),
+            warnings,
+        },
+        total: computed.total,
+        apps: computed.apps,
+    };
+    let text = report::render(&report, args.format)?;
+    match &args.output {
+        Some(path) => write_file(path, text.as_bytes())?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|source| Error::Output {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+        }
+    }
+    for w in &report.coverage.warnings {
+        log.warn(w);
+    }
+    for s in &report.coverage.skipped_apps {
+        log.warn(&format!(
+            "app {} skipped ({}): {}",
+            s.slug, s.error, s.message
+        ));
+    }
+    log.info(&format!(
+        "reported {} app(s){}, {} run(s), {} request(s) in {:.1} s",
+        report.coverage.apps,
+        skipped_note(skipped),
+        report.coverage.runs,
+        report.coverage.requests,
+        started.elapsed().as_secs_f64()
+    ));
+    strict_outcome(args.strict, &dataset)
+}
+
+fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {
+    let snapshot = demo::snapshot();
+    let windows = config::resolve_windows(&args.window, demo::anchor(), TimeDelta::days(7))?;
+    ensure_within(&snapshot, &windows, "the demo data")?;
+    Ok(Loaded {
+        snapshot,
+        windows,
+        source: report::Source {
+            kind: SourceKind::Demo,
+            api_url: None,
+        },
+        requests: 0,
+        generated_at: args.now.unwrap_or_else(demo::anchor),
+        warnings: Vec::new(),
+    })
+}
+
+fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
+    let snapshot = snapshot::read(path)?;
+    let mut warnings = Vec::new();
+    let mut windows = config::resolve_windows(
+        &args.window,
+        snapshot.window.until,
+        snapshot.window.length(),
+    )?;
+    if snapshot.previous_window.is_none() && windows.previous.is_some() {
+        // The snapshot was fetched with --no-compare: there is nothing to compare with.
+        windows.previous = None;
+        warnings.push(format!(
+            "snapshot {} holds no previous window (fetched with --no-compare): changes are not \
+             computed",
+            path.display()
+        ));
+    }
+    ensure_within(&snapshot, &windows, &format!("snapshot {}", path.display()))?;
+    let api_url = snapshot.api_url.clone();
+    Ok(Loaded {
+        snapshot,
+        windows,
+        source: report::Source {
+            kind: SourceKind::Snapshot,
+            api_url,
+        },
+        requests: 0,
+        generated_at: args.now.unwrap_or_else(Utc::now),
+        warnings,
+    })
+}
+
+async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
+    let now = args.now.unwrap_or_else(Utc::now);
+    let (snapshot, requests, warnings) =
+        fetch_snapshot(&Source::resolve(&args.source)?, &args.window, now, log).await?;
+    let windows = Windows {
+        window: snapshot.window,
+        previous: snapshot.previous_window,
+    };
+    Ok(Loaded {
+        source: report::Source {
+            kind: SourceKind::Bitrise,
+            api_url: snapshot.api_url.clone(),
+        },
+        snapshot,
+        windows,
+        requests,
+        generated_at: now,
+        warnings,
+    })
+}
+
+/// Reads the runs of the windows from the API into a snapshot. Returns it with the number of
+/// requests made and data-quality warnings.
+async fn fetch_snapshot(
+    source: &Source,
+    window_args: &WindowArgs,
+    now: DateTime<Utc>,
+    log: Log,
+) -> Result<(Snapshot, u64, Vec<String>), Error> {
+    let windows = config::resolve_windows(
+        window_args,
+        now,
+        TimeDelta::milliseconds((config::DEFAULT_DAYS * 86_400_000.0) as i64),
+    )?;
+    let warnings: Vec<String> = config::retention_warning(&windows.span(), now)
+        .into_iter()
+        .collect();
+    let client = Client::new(source.client.clone())?;
+    log.detail(&format!(
+        "reading runs from {} to {} at {}",
+        windows.span().since.to_rfc3339(),
+        windows.span().until.to_rfc3339(),
+        client.api_url()
+    ));
+    let plan = FetchPlan {
+        apps: source.apps.clone(),
+        span: windows.span(),
+    };
+    let outcome = bitrise::fetch(&client, &plan).await?;
+    for app in &outcome.apps {
+        let slug = app.app.get("slug").and_then(|s| s.as_str()).unwrap_or("?");
+        log.detail(&format!("app {slug}: {} run(s) read", app.runs.len()));
+    }
+    let snapshot = Snapshot {
+        snapshot_version: SNAPSHOT_VERSION,
+        fetched_at: now,
+        api_url: Some(client.api_url().to_owned()),
+        window: windows.window,
+        previous_window: windows.previous,
+        apps: outcome.apps,
+        skipped_apps: outcome.skipped_apps,
+    };
+    Ok((snapshot, client.requests(), warnings))
+}
+
+async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
+    let started = Instant::now();
+    let source = Source::resolve(&args.source)?;
+    // Checked here so that a bad flag fails before any request; the snapshot itself keeps
+    // every run of the span, and the filters apply when it is reported.
+    config::run_filter(&args.window)?;
+    let (snapshot, requests, warnings) =
+        fetch_snapshot(&source, &args.window, Utc::now(), log).await?;
+    let dataset = bitrise::decode_snapshot(&snapshot);
+    ensure_some_app_read(&dataset)?;
+    snapshot::write(&args.output, &snapshot)?;
+    for w in warnings.iter().chain(&dataset.warnings) {
+        log.warn(w);
+    }
+    for s in &snapshot.skipped_apps {
+        log.warn(&format!(
+            "app {} skipped ({}): {}",
+            s.slug, s.error, s.message
+        ));
+    }
+    let runs: usize = snapshot.apps.iter().map(|a| a.runs.len()).sum();
+    log.info(&format!(
+        "wrote {}: {} app(s){}, {} run(s), {} request(s) in {:.1} s",
+        args.output.display(),
+        snapshot.apps.len(),
+        skipped_note(snapshot.skipped_apps.len()),
+        runs,
+        requests,
+        started.elapsed().as_secs_f64()
+    ));
+    strict_outcome(args.strict, &dataset)
+}
+
+async fn check(args: &CheckArgs) -> Result<i32, Error> {
+    let source = Source::resolve(&args.source)?;
+    let client = Client::new(source.client.clone())?;
+    let outcome = bitrise::check(&client, &source.apps).await;
+    let text = match args.format {
+        CheckFormat::Text => outcome.render_text(client.api_url()),
+        CheckFormat::Json => {
+            let mut json =
+                serde_json::to_string_pretty(&outcome).map_err(report::RenderError::from)?;
+            json.push('\n');
+            json
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Output {
+            path: "<stdout>".into(),
+            source,
+        })?;
+    Ok(outcome.exit_code())
+}
+
+/// Keeps only the apps named with `--app` (for a snapshot or the demo); naming an app the data
+/// does not hold is a configuration error.
+fn select_named_apps(dataset: &mut Dataset, named: &[String]) -> Result<(), Error> {
+    if named.is_empty() {
+        return Ok(());
+    }
+    for slug in named {
+        let known = dataset.apps.iter().any(|a| &a.app.slug == slug)
+            || dataset.skipped_apps.iter().any(|s| &s.slug == slug);
+        if !known {
+            let mut held: Vec<&str> = dataset.apps.iter().map(|a| a.app.slug.as_str()).collect();
+            held.sort_unstable();
+            return Err(Error::Config(format!(
+                "--app {slug}: no such app in the data (it holds: {})",
+                held.join(", ")
+            )));
+        }
+    }
+    dataset.apps.retain(|a| named.contains(&a.app.slug));
+    dataset.skipped_apps.retain(|s| named.contains(&s.slug));
+    Ok(())
+}
+
+/// A run fails when no app at all could be read: with the connection-check code when every app
+/// failed for that same reason, else as a runtime failure.
+fn ensure_some_app_read(dataset: &Dataset) -> Result<(), Error> {
+    if !dataset.apps.is_empty() || dataset.skipped_apps.is_empty() {
+        return Ok(());
+    }
+    let first = dataset.skipped_apps[0].error;
+    let code = if dataset.skipped_apps.iter().all(|s| s.error == first) {
+        first
+    } else {
+        ErrorCode::ApiError
+    };
+    let details: Vec<String> = dataset
+        .skipped_apps
+        .iter()
+        .map(|s| format!("{}: {}", s.slug, s.message))
+        .collect();
+    let message = format!("no app could be read: {}", details.join("; "));
+    Err(Error::Api(bitrise::ApiError { code, message }))
+}
+
+/// `--strict` turns skipped apps into a failure, after the output was written.
+fn strict_outcome(strict: bool, dataset: &Dataset) -> Result<i32, Error> {
+    if strict && !dataset.skipped_apps.is_empty() {
+        let slugs: Vec<&str> = dataset
+            .skipped_apps
+            .iter()
+            .map(|s| s.slug.as_str())
+            .collect();
+        return Err(Error::Strict(format!(
+            "--strict: {} app(s) could not be read: {}",
+            slugs.len(),
+            slugs.join(", ")
+        )));
+    }
+    Ok(0)
+}
+
+/// Asking for time outside what the snapshot holds is a configuration error.
+fn ensure_within(snapshot: &Snapshot, windows: &Windows, what: &str) -> Result<(), Error> {
+    let held = snapshot.span();
+    if held.covers(&windows.window) && windows.previous.is_none_or(|p| held.covers(&p)) {
+        return Ok(());
+    }
+    let hint = if held.covers(&windows.window) {
+        " (the previous window falls outside it: pass --no-compare or a shorter --days)"
+    } else {
+        ""
+    };
+    Err(Error::Config(format!(
+        "{what} holds runs from {} to {}, but the report asks for {} to {}{hint}",
+        held.since.to_rfc3339(),
+        held.until.to_rfc3339(),
+        windows.span().since.to_rfc3339(),
+        windows.span().until.to_rfc3339(),
+    )))
+}
+
+fn skipped_note(skipped: usize) -> String {
+    match skipped {
+        0 => String::new(),
+        n => format!(" ({n} skipped)"),
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(|source| Error::Output {
+        path: path.to_owned(),
+        source,
+    })
+}

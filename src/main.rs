@@ -1,1 +1,31 @@
-fn main() {}
+//! The `ci-vitals` binary: parses the command line, runs the command, maps the outcome to an
+//! exit code (the table lives in `error.rs` and the README).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use ci_vitals::cli::Cli;
+use ci_vitals::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
