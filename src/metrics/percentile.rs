@@ -34,7 +34,8 @@ impl SortedSample {
         if n == 0 {
             return None;
         }
-        let rank = ((percent * n + 99) / 100).clamp(1, n);
+        // ceil(percent·n / 100) = (percent·n + 99) / 100 in integers.
+        let rank = (percent * n).div_ceil(100).clamp(1, n);
         usize::try_from(rank - 1)
             .ok()
             .and_then(|index| self.0.get(index))
