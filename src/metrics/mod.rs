@@ -8,6 +8,19 @@ use serde::Serialize;
 
 use crate::model::{Dataset, RunKind, Window};
 
+mod breakdown;
+#[cfg(test)]
+mod fixtures;
+mod group;
+mod percentile;
+mod restore;
+mod stats;
+
+pub use group::{group_metrics, AppRun, WindowRuns, MIN_SIGNIFICANT_N};
+pub use percentile::SortedSample;
+pub use restore::time_to_restore;
+pub use stats::{mann_whitney_p, newcombe, wilson, Z95};
+
 /// How aborted runs count towards the failure rate (`--aborted-as`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -186,6 +199,5 @@ pub fn compute(
     previous: Option<&Window>,
     settings: &Settings,
 ) -> MetricsReport {
-    let _ = (dataset, window, previous, settings);
-    todo!("metrics::compute")
+    breakdown::compute(dataset, window, previous, settings)
 }
