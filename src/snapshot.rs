@@ -78,7 +78,8 @@ pub enum SnapshotError {
 }
 
 fn is_gzip(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// Reads a snapshot, refusing one written by a newer format version.

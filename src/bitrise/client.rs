@@ -136,7 +136,7 @@ impl Client {
             .header(AUTHORIZATION, token)
             .send()
             .await
-            .map_err(Failure::transport)?;
+            .map_err(|e| Failure::transport(e, &inner.api_url))?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -148,7 +148,10 @@ impl Client {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("html"));
-        let body = response.bytes().await.map_err(Failure::transport)?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::transport(e, &inner.api_url))?;
         if !status.is_success() {
             return Err(Failure {
                 kind: FailureKind::Status {
@@ -189,26 +192,31 @@ enum FailureKind {
 }
 
 impl Failure {
-    fn transport(error: reqwest::Error) -> Failure {
+    fn transport(error: reqwest::Error, api_url: &str) -> Failure {
         // `without_url` keeps the message to what went wrong; the endpoint is named by the
         // caller. reqwest errors never contain request headers, so the token cannot leak here.
         let error = error.without_url();
-        let mut text = if error.is_timeout() {
-            "timed out".to_owned()
-        } else if error.is_connect() {
-            "cannot connect".to_owned()
-        } else {
-            error.to_string()
-        };
+        // A timeout says all there is to say; other errors carry their causes (e.g. the
+        // "connection refused" under a connect error).
+        if error.is_timeout() {
+            return Failure {
+                kind: FailureKind::Transport("timed out".to_owned()),
+                retry_after: None,
+            };
+        }
+        // The innermost cause is the one a user can act on ("Connection refused", a DNS or
+        // TLS failure); the layers above it only repeat that a request failed.
+        let mut root = error.to_string();
         let mut source = std::error::Error::source(&error);
         while let Some(cause) = source {
-            let cause_text = cause.to_string();
-            if !text.contains(&cause_text) {
-                text.push_str(": ");
-                text.push_str(&cause_text);
-            }
+            root = cause.to_string();
             source = cause.source();
         }
+        let text = if error.is_connect() {
+            format!("cannot connect to {api_url}: {root}")
+        } else {
+            format!("request failed: {root}")
+        };
         Failure {
             kind: FailureKind::Transport(text),
             retry_after: None,
