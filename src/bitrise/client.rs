@@ -69,10 +69,16 @@ impl Client {
                 "the token contains characters that cannot be sent in an HTTP header".to_owned(),
             ));
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(options.timeout)
-            .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
+            .connect_timeout(CONNECT_TIMEOUT.min(options.timeout));
+        // An API on this machine (a local forwarder, the tests' fake) is never reached through
+        // the system proxy; every other host honours the proxy environment variables.
+        if is_loopback(&api_url) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .build()
             .map_err(|e| config_error(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Client {
@@ -283,6 +289,19 @@ impl Failure {
     }
 }
 
+fn is_loopback(api_url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(api_url).ok().and_then(|u| {
+        u.host_str()
+            .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_owned())
+    }) else {
+        return false;
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The delay before retry number `attempt + 1`: full jitter over an exponentially growing
 /// ceiling, so that many clients hit by the same outage do not retry in lockstep.
 fn backoff(attempt: u32) -> Duration {
@@ -350,6 +369,15 @@ fn api_message(body: &[u8], is_html: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        assert!(is_loopback("http://127.0.0.1:8080"));
+        assert!(is_loopback("http://[::1]:8080"));
+        assert!(is_loopback("http://LOCALHOST"));
+        assert!(!is_loopback("https://api.bitrise.io"));
+        assert!(!is_loopback("http://10.0.0.1"));
+    }
 
     #[test]
     fn backoff_stays_under_the_growing_ceiling() {

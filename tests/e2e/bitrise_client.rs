@@ -476,3 +476,36 @@ async fn the_token_never_appears_in_errors_or_debug_output() {
         assert!(!text.contains("bitwat_other-secret"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn requests_in_flight_never_exceed_the_concurrency() {
+    // Three apps whose pipelines page takes 300 ms (in each of the two fetches): with one
+    // permit they are read one after another; with three they overlap. The maximum is
+    // cumulative, so the first fetch must leave it at 1.
+    let mut builder = FakeBitrise::builder();
+    for slug in [ALPHA, BRAVO, HIDDEN] {
+        builder = builder.app(app(slug, "App")).fault(
+            &pipelines_path(slug),
+            Fault::Delay(Duration::from_millis(300)),
+            2,
+        );
+    }
+    let fake = builder.start();
+    for (concurrency, expect_overlap) in [(1, false), (3, true)] {
+        let client = Client::new(ClientOptions {
+            api_url: format!("{}//", fake.url()),
+            token: Secret::new(support::TOKEN),
+            timeout: Duration::from_secs(5),
+            concurrency,
+            retries: 0,
+        })
+        .expect("client");
+        assert_eq!(client.api_url(), fake.url());
+        fetch(&client, &plan(&[])).await.expect("fetch");
+        if expect_overlap {
+            assert!(fake.max_in_flight() >= 2, "{}", fake.max_in_flight());
+        } else {
+            assert_eq!(fake.max_in_flight(), 1);
+        }
+    }
+}

@@ -31,6 +31,8 @@ pub enum Fault {
     Json(u16, Value),
     /// Say nothing for this long, then close the connection.
     Hang(Duration),
+    /// Wait this long, then answer normally (to hold requests in flight).
+    Delay(Duration),
 }
 
 /// One request the fake received.
@@ -76,6 +78,8 @@ struct State {
     store: Store,
     faults: HashMap<String, VecDeque<Fault>>,
     log: Vec<RecordedRequest>,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// Configures a [`FakeBitrise`].
@@ -180,6 +184,11 @@ impl FakeBitrise {
         lock(&self.state).log.clone()
     }
 
+    /// The most requests the fake was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        lock(&self.state).max_in_flight
+    }
+
     /// The requests received for `path` (without query).
     pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
         self.requests()
@@ -235,29 +244,33 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
         let Some((request, close)) = read_request(&mut reader) else {
             return;
         };
-        let action = {
+        let fault = {
             let mut guard = lock(state);
             guard.log.push(request.clone());
-            let fault = guard
+            guard.in_flight += 1;
+            guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
+            guard
                 .faults
                 .get_mut(&request.path)
-                .and_then(VecDeque::pop_front);
-            match fault {
-                Some(Fault::Hang(duration)) => Err(duration),
-                Some(fault) => Ok(fault_reply(fault)),
-                None => Ok(route(&guard.store, &request)),
-            }
+                .and_then(VecDeque::pop_front)
         };
-        match action {
-            Err(duration) => {
+        let reply = match fault {
+            Some(Fault::Hang(duration)) => {
                 thread::sleep(duration);
-                return;
+                None
             }
-            Ok(reply) => {
-                if write_reply(&mut writer, &reply, close).is_err() || close {
-                    return;
-                }
+            Some(Fault::Delay(duration)) => {
+                thread::sleep(duration);
+                Some(route(&lock(state).store, &request))
             }
+            Some(fault) => Some(fault_reply(fault)),
+            None => Some(route(&lock(state).store, &request)),
+        };
+        let written = reply.map(|reply| write_reply(&mut writer, &reply, close));
+        lock(state).in_flight -= 1;
+        match written {
+            Some(Ok(())) if !close => {}
+            _ => return,
         }
     }
 }
@@ -399,7 +412,9 @@ fn fault_reply(fault: Fault) -> Reply {
             body: b"{\"data\": [truncated".to_vec(),
         },
         Fault::Json(status, body) => Reply::json(status, body),
-        Fault::Hang(_) => unreachable!("hangs are served by the connection loop"),
+        Fault::Hang(_) | Fault::Delay(_) => {
+            unreachable!("hangs and delays are served by the connection loop")
+        }
     }
 }
 
@@ -530,4 +545,92 @@ fn list_pipelines(store: &Store, app: &str, request: &RecordedRequest) -> Reply 
         None
     };
     Reply::json(200, envelope(page, next))
+}
+
+/// The fake checked on its own, with raw HTTP rather than the client under test.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::support::{app, pipeline_run, TOKEN};
+
+    /// `GET target` with `Connection: close`; the status and the JSON body.
+    fn get(fake: &FakeBitrise, target: &str, token: &str) -> (u16, Value) {
+        let mut stream = TcpStream::connect(fake.addr).expect("connect");
+        write!(
+            stream,
+            "GET {target} HTTP/1.1\r\nHost: fake\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let (head, body) = response.split_once("\r\n\r\n").expect("head and body");
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status");
+        (status, serde_json::from_str(body).expect("json body"))
+    }
+
+    fn fake_with_runs(count: usize) -> FakeBitrise {
+        // Run i at 10:00 on the 20th minus i minutes.
+        let newest: DateTime<Utc> = "2026-11-20T10:00:00Z".parse().expect("time");
+        let runs = (0..count)
+            .map(|i| {
+                let t = newest - chrono::TimeDelta::minutes(i as i64);
+                pipeline_run(&format!("r{i}"), "ci", 1, &t.to_rfc3339())
+            })
+            .collect();
+        FakeBitrise::builder()
+            .app(app("aaaa", "A"))
+            .runs("aaaa", runs)
+            .detail("aaaa", "r1", json!({"id": "r1", "status": "succeeded"}))
+            .start()
+    }
+
+    #[test]
+    fn pipelines_default_to_ten_newest_first_and_next_is_an_alias_of_before() {
+        let fake = fake_with_runs(12);
+        let (status, page) = get(&fake, "/v0.1/apps/aaaa/pipelines", TOKEN);
+        assert_eq!(status, 200);
+        let data = page["data"].as_array().expect("data");
+        assert_eq!(data.len(), 10);
+        assert_eq!(data[0]["slug"], "r0");
+        // r9 is at 09:51; `next` is its `triggered_at` as stored.
+        assert_eq!(page["paging"]["next"], "2026-11-20T09:51:00.000000Z");
+        assert_eq!(page["paging"]["total_item_count"], 0);
+        // Inclusive: r9 again, then r10 and r11; nothing after them.
+        let (_, older) = get(
+            &fake,
+            "/v0.1/apps/aaaa/pipelines?next=2026-11-20T09%3A51%3A00.000000Z",
+            TOKEN,
+        );
+        let slugs: Vec<&str> = older["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|i| i["slug"].as_str().expect("slug"))
+            .collect();
+        assert_eq!(slugs, ["r9", "r10", "r11"]);
+        assert_eq!(older["paging"]["next"], Value::Null);
+    }
+
+    #[test]
+    fn detail_has_no_wrapper_and_errors_have_the_api_shapes() {
+        let fake = fake_with_runs(2);
+        assert_eq!(
+            get(&fake, "/v0.1/apps/aaaa/pipelines/r1", TOKEN),
+            (200, json!({"id": "r1", "status": "succeeded"}))
+        );
+        assert_eq!(get(&fake, "/v0.1/apps/aaaa/pipelines/zz", TOKEN).0, 404);
+        assert_eq!(
+            get(&fake, "/v0.1/apps/bbbb/pipelines", TOKEN),
+            (404, json!({"error_msg": "Not Found"}))
+        );
+        assert_eq!(
+            get(&fake, "/v0.1/apps", &format!("Bearer {TOKEN}")),
+            (401, json!({"message": "Unauthorized"}))
+        );
+        assert_eq!(fake.requests().len(), 4);
+    }
 }
