@@ -109,6 +109,8 @@ impl Client {
                     if !retry {
                         return Err(failure.into_api_error(path, resource, attempt + 1));
                     }
+                    // A `Retry-After` is honoured on a 503 as well as on a 429: the server
+                    // knows best when it will be back.
                     let wait = failure
                         .retry_after
                         .unwrap_or_else(|| backoff(attempt))
@@ -259,10 +261,10 @@ impl Failure {
                 status,
                 api_message,
             } => {
-                let reason = status.canonical_reason().unwrap_or("");
-                let mut message = format!("{endpoint}: HTTP {} {reason}", status.as_u16());
-                let message_trimmed_len = message.trim_end().len();
-                message.truncate(message_trimmed_len);
+                let mut message = match status.canonical_reason() {
+                    Some(reason) => format!("{endpoint}: HTTP {} {reason}", status.as_u16()),
+                    None => format!("{endpoint}: HTTP {}", status.as_u16()),
+                };
                 if let Some(api) = api_message {
                     message.push_str(": ");
                     message.push_str(&api);
