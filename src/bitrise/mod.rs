@@ -1,12 +1,28 @@
 //! The Bitrise API: the HTTP client, the wire types (private to this module), paging of the apps
 //! and pipelines lists, the connection check, and the decoding of fetched objects into domain
 //! types.
+//!
+//! - `client`: HTTP, retries, the classification of failures into [`ApiError`]s;
+//! - `wire`: the API's JSON shapes, decoded tolerantly (private);
+//! - `fetch`: paging of the apps and pipelines lists;
+//! - `check`: the connection check ([`check`], [`CheckReport`]);
+//! - `decode`: snapshot objects → domain types ([`decode_snapshot`]).
 
+mod check;
+mod client;
+mod decode;
+mod fetch;
+mod wire;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::{Dataset, ErrorCode, SkippedApp, Window};
 use crate::secret::Secret;
 use crate::snapshot::{Snapshot, SnapshotApp};
+
+pub use check::{CheckReport, CheckedApp};
 
 /// The API base used when none is given.
 pub const DEFAULT_API_URL: &str = "https://api.bitrise.io";
@@ -25,25 +41,38 @@ pub struct ClientOptions {
     pub retries: u32,
 }
 
-/// An HTTP client for the Bitrise API. Counts the requests it makes.
-#[derive(Debug)]
+/// An HTTP client for the Bitrise API. Counts the requests it makes. Clones share the
+/// connection pool, the bound on requests in flight and the counter.
+#[derive(Clone)]
 pub struct Client {
-    _private: (),
+    inner: Arc<client::Inner>,
 }
 
 impl Client {
+    /// Sets up the client; fails (as an `api_error`) only on an unusable API URL or token.
     pub fn new(options: ClientOptions) -> Result<Client, ApiError> {
-        let _ = options;
-        todo!("bitrise::Client::new")
+        Client::build(options)
     }
 
     /// HTTP requests made so far (retries included).
     pub fn requests(&self) -> u64 {
-        todo!()
+        self.inner.requests.load(Ordering::Relaxed)
     }
 
+    /// The API base, without a trailing `/`.
     pub fn api_url(&self) -> &str {
-        todo!()
+        &self.inner.api_url
+    }
+}
+
+// Written by hand so that nothing about the token or the headers can ever be printed.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("api_url", &self.inner.api_url)
+            .field("retries", &self.inner.retries)
+            .field("requests", &self.requests())
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,15 +103,20 @@ pub struct FetchOutcome {
 /// Reads the runs of the planned apps. Fails as a whole only when the apps cannot be listed
 /// (or the token is rejected anywhere); a single unreadable app is listed as skipped.
 pub async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutcome, ApiError> {
-    let _ = (client, plan);
-    todo!("bitrise::fetch")
+    fetch::fetch(client, plan).await
+}
+
+/// The seed's connection check: lists apps (all pages), then reads one pipelines page of each
+/// app named in `apps` (or of every non-disabled app when none is named). Never fails: every
+/// failure is in the report.
+pub async fn check(client: &Client, apps: &[String]) -> CheckReport {
+    check::check(client, apps).await
 }
 
 /// Decodes a snapshot's raw objects into domain types, tolerantly: an item that cannot be
 /// decoded is left out with a warning naming the app and the JSON path.
 pub fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
-    let _ = snapshot;
-    todo!("bitrise::decode_snapshot")
+    decode::decode_snapshot(snapshot)
 }
 
 /// The outcome of the connection check.

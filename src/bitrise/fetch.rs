@@ -1,0 +1,264 @@
+//! Paging: the apps list (cursor `next`) and each app's pipelines list (cursor `before`, newest
+//! first), read concurrently across apps. Cursors are never trusted to terminate on their own:
+//! a cursor that repeats, or does not move back in time, ends the read with an error.
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use serde_json::{json, Value};
+
+use super::client::Resource;
+use super::wire::{self, ListPage, WireApp};
+use super::{ApiError, Client, FetchOutcome, FetchPlan};
+use crate::model::{ErrorCode, SkippedApp, Window};
+use crate::snapshot::SnapshotApp;
+
+/// Items per page: the most both lists allow.
+const PAGE_LIMIT: &str = "50";
+
+/// An app chosen for reading: its raw object and the fields the reader needs.
+#[derive(Debug, Clone)]
+pub(crate) struct ListedApp {
+    pub object: Value,
+    pub slug: String,
+    pub title: Option<String>,
+    pub is_disabled: bool,
+}
+
+impl ListedApp {
+    /// An app named by the user that the apps list did not show: it is still tried.
+    fn named_only(slug: &str) -> ListedApp {
+        ListedApp {
+            object: json!({ "slug": slug }),
+            slug: slug.to_owned(),
+            title: None,
+            is_disabled: false,
+        }
+    }
+}
+
+/// Every app the token sees, across all pages, deduplicated by slug, in listing order. App
+/// objects without a usable slug cannot be read and come back as skipped.
+pub(crate) async fn list_apps(
+    client: &Client,
+) -> Result<(Vec<ListedApp>, Vec<SkippedApp>), ApiError> {
+    const PATH: &str = "/v0.1/apps";
+    let mut apps = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen_slugs = HashSet::new();
+    let mut seen_cursors = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", PAGE_LIMIT)];
+        if let Some(next) = &cursor {
+            query.push(("next", next.as_str()));
+        }
+        let value = client.get_json(PATH, &query, Resource::Apps).await?;
+        let page: ListPage = wire::decode(&value).map_err(|e| ApiError {
+            code: ErrorCode::DecodeError,
+            message: format!("GET {PATH}: unexpected response: {e}"),
+        })?;
+        for (index, object) in page.data.iter().enumerate() {
+            match wire::decode::<WireApp>(object) {
+                Ok(app) => {
+                    if seen_slugs.insert(app.slug.clone()) {
+                        apps.push(ListedApp {
+                            object: object.clone(),
+                            slug: app.slug,
+                            title: app.title,
+                            is_disabled: app.is_disabled.unwrap_or(false),
+                        });
+                    }
+                }
+                Err(e) => skipped.push(SkippedApp {
+                    slug: format!("(apps list item {index})"),
+                    title: None,
+                    error: ErrorCode::DecodeError,
+                    message: format!("GET {PATH}: data[{index}] left out: {e}"),
+                }),
+            }
+        }
+        match page.next() {
+            None => return Ok((apps, skipped)),
+            Some(next) => {
+                if !seen_cursors.insert(next.to_owned()) {
+                    return Err(ApiError {
+                        code: ErrorCode::ApiError,
+                        message: format!(
+                            "GET {PATH}: the paging cursor {next:?} repeated; stopped to avoid \
+                             an endless loop"
+                        ),
+                    });
+                }
+                cursor = Some(next.to_owned());
+            }
+        }
+    }
+}
+
+/// The apps to read: the named ones (in the order given, without repeats, tried even when the
+/// list does not show them), or else every app that is not disabled.
+pub(crate) fn select_apps(listed: &[ListedApp], named: &[String]) -> Vec<ListedApp> {
+    if named.is_empty() {
+        return listed.iter().filter(|a| !a.is_disabled).cloned().collect();
+    }
+    let mut seen = HashSet::new();
+    named
+        .iter()
+        .filter(|slug| seen.insert(slug.as_str()))
+        .map(|slug| {
+            listed
+                .iter()
+                .find(|a| &a.slug == slug)
+                .cloned()
+                .unwrap_or_else(|| ListedApp::named_only(slug))
+        })
+        .collect()
+}
+
+/// The error of a token that sees nothing to read.
+pub(crate) fn no_resources() -> ApiError {
+    ApiError {
+        code: ErrorCode::NoResources,
+        message: "the token sees no apps: GET /v0.1/apps returned none; give the token's \
+                  workspace role Viewer and product access to the apps, or name apps with --app"
+            .to_owned(),
+    }
+}
+
+/// Runs `read` for every app concurrently (the client's semaphore bounds the requests in
+/// flight) and returns the results in the apps' order. Stops early, aborting the rest, when a
+/// result is an `InvalidCredentials` error: a rejected token fails everything.
+pub(crate) async fn for_each_app<T, F, Fut>(
+    client: &Client,
+    apps: &[ListedApp],
+    read: F,
+) -> Result<Vec<Result<T, ApiError>>, ApiError>
+where
+    T: Send + 'static,
+    F: Fn(Client, ListedApp) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    let mut handles: Vec<_> = apps
+        .iter()
+        .map(|app| tokio::spawn(read(client.clone(), app.clone())))
+        .collect();
+    let mut results = Vec::with_capacity(handles.len());
+    let mut rejected = None;
+    for (index, handle) in handles.iter_mut().enumerate() {
+        let result = match handle.await {
+            Ok(result) => result,
+            Err(join_error) => Err(ApiError {
+                code: ErrorCode::ApiError,
+                message: format!("reading app {} stopped: {join_error}", apps[index].slug),
+            }),
+        };
+        match result {
+            Err(e) if e.code == ErrorCode::InvalidCredentials => {
+                rejected = Some(e);
+                break;
+            }
+            other => results.push(other),
+        }
+    }
+    if let Some(e) = rejected {
+        handles.iter().for_each(|h| h.abort());
+        return Err(e);
+    }
+    Ok(results)
+}
+
+/// See [`super::fetch`].
+pub(crate) async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutcome, ApiError> {
+    let (listed, mut skipped_apps) = list_apps(client).await?;
+    if listed.is_empty() && plan.apps.is_empty() {
+        return Err(no_resources());
+    }
+    let chosen = select_apps(&listed, &plan.apps);
+    let span = plan.span;
+    let results = for_each_app(client, &chosen, move |client, app| async move {
+        read_runs(&client, &app.slug, span).await
+    })
+    .await?;
+    let mut outcome = FetchOutcome::default();
+    for (app, result) in chosen.into_iter().zip(results) {
+        match result {
+            Ok(runs) => outcome.apps.push(SnapshotApp {
+                app: app.object,
+                runs,
+                details: serde_json::Map::new(),
+            }),
+            Err(e) => skipped_apps.push(SkippedApp {
+                slug: app.slug,
+                title: app.title,
+                error: e.code,
+                message: e.message,
+            }),
+        }
+    }
+    outcome.skipped_apps = skipped_apps;
+    Ok(outcome)
+}
+
+/// One app's pipelines-list items, newest first, from just after `span.until` back to the
+/// first page that reaches before `span.since`; deduplicated by slug (the API's `before`
+/// includes its boundary, so the last item of a page comes again at the top of the next).
+pub(crate) async fn read_runs(
+    client: &Client,
+    app: &str,
+    span: Window,
+) -> Result<Vec<Value>, ApiError> {
+    let path = format!("/v0.1/apps/{app}/pipelines");
+    // A second past the end: whether `before` includes its boundary is not documented, so ask
+    // a little wider and leave the exact window to the metrics.
+    let first = span.until + TimeDelta::seconds(1);
+    let mut cursor = first.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    let mut cursor_time: DateTime<Utc> = first;
+    let mut seen_slugs = HashSet::new();
+    let mut runs = Vec::new();
+    loop {
+        let query = [("limit", PAGE_LIMIT), ("before", cursor.as_str())];
+        let value = client
+            .get_json(&path, &query, Resource::Pipelines { app })
+            .await?;
+        let page: ListPage = wire::decode(&value).map_err(|e| ApiError {
+            code: ErrorCode::DecodeError,
+            message: format!("GET {path}: unexpected response: {e}"),
+        })?;
+        let mut reached_since = false;
+        for item in page.data.iter() {
+            if let Some(slug) = wire::item_slug(item) {
+                if !seen_slugs.insert(slug) {
+                    continue;
+                }
+            }
+            if wire::item_triggered_at(item).is_some_and(|t| t < span.since) {
+                reached_since = true;
+            }
+            runs.push(item.clone());
+        }
+        let next = match page.next() {
+            Some(next) if !page.data.is_empty() && !reached_since => next,
+            _ => return Ok(runs),
+        };
+        let advanced = wire::parse_timestamp(next)
+            .ok()
+            .filter(|t| *t < cursor_time);
+        match advanced {
+            Some(t) => {
+                cursor_time = t;
+                cursor = next.to_owned();
+            }
+            None => {
+                return Err(ApiError {
+                    code: ErrorCode::ApiError,
+                    message: format!(
+                        "GET {path}: cursor did not advance: paging.next {next:?} is not a \
+                         timestamp before {cursor:?}; stopped to avoid an endless loop"
+                    ),
+                })
+            }
+        }
+    }
+}
