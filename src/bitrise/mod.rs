@@ -118,38 +118,3 @@ pub async fn check(client: &Client, apps: &[String]) -> CheckReport {
 pub fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
     decode::decode_snapshot(snapshot)
 }
-
-/// The outcome of the connection check.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CheckReport {
-    pub ok: bool,
-    pub error: Option<ErrorCode>,
-    pub message: String,
-    pub apps: Vec<CheckedApp>,
-}
-
-/// One app of the connection check.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CheckedApp {
-    pub slug: String,
-    pub title: Option<String>,
-    pub pipelines_readable: bool,
-    pub error: Option<ErrorCode>,
-}
-
-impl CheckReport {
-    pub fn exit_code(&self) -> i32 {
-        todo!()
-    }
-
-    pub fn render_text(&self, api_url: &str) -> String {
-        let _ = api_url;
-        todo!()
-    }
-}
-
-/// The seed's connection check.
-pub async fn check(client: &Client, apps: &[String]) -> CheckReport {
-    let _ = (client, apps);
-    todo!()
-}
