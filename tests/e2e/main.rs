@@ -6,3 +6,4 @@ mod support;
 
 mod bitrise_client;
 mod check;
+mod cli;
