@@ -32,15 +32,7 @@ struct Counts {
     aborted: u64,
     /// Wilson interval for `failed / (succeeded + failed)`.
     ci95: Option<[f64; 2]>,
-    /// n, p50, p90, p95, mean, max.
-    durations: (
-        u64,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-    ),
+    durations: DurationStats,
     restore: (u64, Option<f64>, Option<f64>, u64),
 }
 
@@ -51,7 +43,7 @@ impl Counts {
             failed: 0,
             aborted: 0,
             ci95: None,
-            durations: (0, None, None, None, None, None),
+            durations: durations(0, [0.0; 5]),
             restore: (0, None, None, 0),
         }
     }
@@ -59,7 +51,6 @@ impl Counts {
     fn window(&self) -> WindowMetrics {
         let runs = self.succeeded + self.failed + self.aborted;
         let decided = self.succeeded + self.failed;
-        let (n, p50, p90, p95, mean, max) = self.durations;
         WindowMetrics {
             runs,
             runs_per_day: runs as f64 / 7.0,
@@ -71,14 +62,7 @@ impl Counts {
             decided,
             failure_rate: (decided > 0).then(|| self.failed as f64 / decided as f64),
             failure_rate_ci95: self.ci95,
-            duration_s: DurationStats {
-                n,
-                p50,
-                p90,
-                p95,
-                mean,
-                max,
-            },
+            duration_s: self.durations.clone(),
             queue_s: QueueStats {
                 n: runs,
                 p50: (runs > 0).then_some(12.0),
@@ -96,6 +80,20 @@ impl Counts {
                 coverage: (runs > 0).then_some(1.0),
             },
         }
+    }
+}
+
+/// Duration statistics of `n` values: p50, p90, p95, mean and max, or nothing when n = 0.
+fn durations(n: u64, stats: [f64; 5]) -> DurationStats {
+    let [p50, p90, p95, mean, max] = stats;
+    let known = |v: f64| (n > 0).then_some(v);
+    DurationStats {
+        n,
+        p50: known(p50),
+        p90: known(p90),
+        p95: known(p95),
+        mean: known(mean),
+        max: known(max),
     }
 }
 
@@ -139,14 +137,7 @@ fn counts(
     failed: u64,
     aborted: u64,
     ci95: Option<[f64; 2]>,
-    durations: (
-        u64,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-    ),
+    durations: DurationStats,
 ) -> Counts {
     Counts {
         succeeded,
@@ -168,14 +159,7 @@ pub fn sample_report() -> Report {
         10,
         2,
         Some([0.141_871_185_743_879_8, 0.401_939_615_485_352]),
-        (
-            30,
-            Some(252.0),
-            Some(380.0),
-            Some(401.0),
-            Some(260.5),
-            Some(455.0),
-        ),
+        durations(30, [252.0, 380.0, 401.0, 260.5, 455.0]),
     );
     ci_now.restore = (2, Some(3_780.0), Some(7_200.0), 0);
     let ci = group(
@@ -185,14 +169,7 @@ pub fn sample_report() -> Report {
             2,
             1,
             Some([0.014_950_976_698_341_792, 0.177_046_544_841_887_1]),
-            (
-                35,
-                Some(248.0),
-                Some(370.0),
-                Some(390.0),
-                Some(250.0),
-                Some(420.0),
-            ),
+            durations(35, [248.0, 370.0, 390.0, 250.0, 420.0]),
         ),
         (
             Some(0.195_945_945_945_945_94),
@@ -210,28 +187,14 @@ pub fn sample_report() -> Report {
             2,
             0,
             Some([0.117_620_773_140_997_11, 0.769_275_720_590_881_3]),
-            (
-                3,
-                Some(1_830.0),
-                Some(2_105.0),
-                Some(2_105.0),
-                Some(1_900.0),
-                Some(2_105.0),
-            ),
+            durations(3, [1_830.0, 2_105.0, 2_105.0, 1_900.0, 2_105.0]),
         ),
         counts(
             6,
             0,
             0,
             Some([0.0, 0.390_334_291_656_373_46]),
-            (
-                6,
-                Some(1_790.0),
-                Some(1_850.0),
-                Some(1_850.0),
-                Some(1_800.0),
-                Some(1_850.0),
-            ),
+            durations(6, [1_790.0, 1_850.0, 1_850.0, 1_800.0, 1_850.0]),
         ),
         (
             Some(0.4),
@@ -247,14 +210,7 @@ pub fn sample_report() -> Report {
         12,
         2,
         Some([0.159_649_034_546_766_3, 0.410_388_378_728_740_45]),
-        (
-            33,
-            Some(252.0),
-            Some(1_830.0),
-            Some(2_105.0),
-            Some(400.0),
-            Some(2_105.0),
-        ),
+        durations(33, [252.0, 1_830.0, 2_105.0, 400.0, 2_105.0]),
     );
     acme_now.restore = (2, Some(3_780.0), Some(7_200.0), 0);
     let acme = group(
@@ -264,14 +220,7 @@ pub fn sample_report() -> Report {
             2,
             1,
             Some([0.012_849_259_978_574_556, 0.154_554_981_233_629_2]),
-            (
-                41,
-                Some(250.0),
-                Some(1_790.0),
-                Some(1_850.0),
-                Some(480.0),
-                Some(1_850.0),
-            ),
+            durations(41, [250.0, 1_790.0, 1_850.0, 480.0, 1_850.0]),
         ),
         (
             Some(0.220_155_038_759_689_92),
@@ -289,14 +238,7 @@ pub fn sample_report() -> Report {
         3,
         0,
         Some([0.041_668_171_179_050_39, 0.299_557_940_918_846_8]),
-        (
-            22,
-            Some(600.0),
-            Some(700.0),
-            Some(722.0),
-            Some(615.0),
-            Some(760.0),
-        ),
+        durations(22, [600.0, 700.0, 722.0, 615.0, 760.0]),
     );
     release_now.restore = (0, None, None, 1);
     let release = group(
@@ -306,14 +248,7 @@ pub fn sample_report() -> Report {
             4,
             0,
             Some([0.066_786_762_821_318_18, 0.358_530_708_212_900_4]),
-            (
-                20,
-                Some(780.0),
-                Some(850.0),
-                Some(870.0),
-                Some(790.0),
-                Some(900.0),
-            ),
+            durations(20, [780.0, 850.0, 870.0, 790.0, 900.0]),
         ),
         (
             Some(-0.046_666_666_666_666_66),
@@ -330,14 +265,7 @@ pub fn sample_report() -> Report {
             0,
             0,
             Some([0.0, 0.561_497_035_639_319_6]),
-            (
-                3,
-                Some(95.0),
-                Some(120.0),
-                Some(120.0),
-                Some(100.0),
-                Some(120.0),
-            ),
+            durations(3, [95.0, 120.0, 120.0, 100.0, 120.0]),
         ),
         (None, None, false),
         (None, false),
@@ -349,14 +277,7 @@ pub fn sample_report() -> Report {
             0,
             0,
             Some([0.0, 0.657_619_776_045_350_6]),
-            (
-                2,
-                Some(38.0),
-                Some(41.0),
-                Some(41.0),
-                Some(39.5),
-                Some(41.0),
-            ),
+            durations(2, [38.0, 41.0, 41.0, 39.5, 41.0]),
         ),
         Counts::empty(),
         (None, None, false),
@@ -369,14 +290,7 @@ pub fn sample_report() -> Report {
         3,
         0,
         Some([0.038_520_347_982_447_41, 0.280_578_009_821_385_8]),
-        (
-            24,
-            Some(590.0),
-            Some(700.0),
-            Some(722.0),
-            Some(560.0),
-            Some(760.0),
-        ),
+        durations(24, [590.0, 700.0, 722.0, 560.0, 760.0]),
     );
     shop_now.restore = (0, None, None, 1);
     let shop = group(
@@ -386,14 +300,7 @@ pub fn sample_report() -> Report {
             4,
             0,
             Some([0.059_159_277_350_709_08, 0.324_786_855_900_378_1]),
-            (
-                23,
-                Some(770.0),
-                Some(850.0),
-                Some(870.0),
-                Some(700.0),
-                Some(900.0),
-            ),
+            durations(23, [770.0, 850.0, 870.0, 700.0, 900.0]),
         ),
         (
             Some(-0.037_037_037_037_037_035),
@@ -409,14 +316,7 @@ pub fn sample_report() -> Report {
         15,
         2,
         Some([0.130_520_549_331_293_53, 0.315_692_635_125_815_75]),
-        (
-            57,
-            Some(300.0),
-            Some(1_830.0),
-            Some(2_105.0),
-            Some(470.0),
-            Some(2_105.0),
-        ),
+        durations(57, [300.0, 1_830.0, 2_105.0, 470.0, 2_105.0]),
     );
     total_now.restore = (2, Some(3_780.0), Some(7_200.0), 1);
     let total = group(
@@ -426,14 +326,7 @@ pub fn sample_report() -> Report {
             6,
             1,
             Some([0.039_876_669_411_977_844, 0.174_656_725_801_163_5]),
-            (
-                64,
-                Some(300.0),
-                Some(1_790.0),
-                Some(1_850.0),
-                Some(560.0),
-                Some(1_850.0),
-            ),
+            durations(64, [300.0, 1_790.0, 1_850.0, 560.0, 1_850.0]),
         ),
         (
             Some(0.122_619_047_619_047_63),

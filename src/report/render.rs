@@ -130,7 +130,7 @@ fn format_value(out: &mut Output, state: &State, value: &Value) -> Result<(), Er
     match state.auto_escape() {
         AutoEscape::Custom(MARKDOWN) => {
             if value.is_safe() {
-                out.write_str(value.as_str().unwrap_or_default())?;
+                out.write_str(&value.to_string())?;
             } else if let Some(text) = value.as_str() {
                 out.write_str(&escape::markdown(text))?;
             } else {
