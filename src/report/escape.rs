@@ -50,7 +50,8 @@ fn opens_block(c: char, next: Option<char>) -> bool {
 }
 
 /// Escapes text for Markdown (GitHub Flavored, as in pull-request comments and job summaries):
-/// the result renders as the same visible characters, on one line, without forming any syntax.
+/// the result renders as the same visible characters, on one line, without forming any syntax,
+/// mention, issue reference or link.
 pub fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     // Whether nothing but spaces has been written yet: block syntax can only start there.
@@ -77,8 +78,15 @@ pub fn markdown(text: &str) -> String {
         if is_inline_markdown(c) || starts_block || ends_list_number {
             out.push('\\');
         }
+        // GitHub links bare `http://…` and `www.…`; a zero-width space keeps them plain text.
+        let after_www = out
+            .get(out.len().saturating_sub(3)..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case("www"));
+        if c == '.' && after_www {
+            out.push(ZERO_WIDTH_SPACE);
+        }
         out.push(c);
-        if c == '@' || c == '#' {
+        if c == '@' || c == '#' || (c == ':' && next == Some('/')) {
             out.push(ZERO_WIDTH_SPACE);
         }
         leading_digits = leading_digits && c.is_ascii_digit();
@@ -145,7 +153,10 @@ mod tests {
             ("see #123", format!("see #{ZW}123")),
             ("\u{202E}evil", "evil".to_owned()),
             ("**bold**", r"\*\*bold\*\*".to_owned()),
-            ("[link](http://x)", r"\[link\](http://x)".to_owned()),
+            ("[link](http://x)", format!(r"\[link\](http:{ZW}//x)")),
+            ("see www.example.org", format!("see www{ZW}.example.org")),
+            // Multi-byte text before a dot must not split a character.
+            ("€€.", "€€.".to_owned()),
             ("back\\slash", r"back\\slash".to_owned()),
             ("_under_ ~strike~", r"\_under\_ \~strike\~".to_owned()),
             ("&#x202E;", format!(r"\&#{ZW}x202E;")),
