@@ -1,6 +1,21 @@
 //! Reports: the serializable report document (report-json.md), and its rendering as JSON,
 //! Markdown (PR comments, job summaries) and HTML (a standalone page) through the minijinja
 //! templates in `templates/`.
+//!
+//! [`view`] turns a report into what people read (formatted numbers, judged changes), [`render`]
+//! holds the template environment, [`escape`] keeps untrusted text from forming Markdown or HTML,
+//! and [`human`] formats numbers.
+
+pub mod escape;
+#[doc(hidden)]
+pub mod fixtures;
+pub mod human;
+pub mod render;
+#[cfg(test)]
+mod tests;
+pub mod view;
+
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -98,8 +113,50 @@ pub enum RenderError {
     Json(#[from] serde_json::Error),
 }
 
-/// Renders the report in `format`. The result ends with a newline.
+impl Format {
+    /// The template that renders this format; `None` for JSON, which is serialized directly.
+    pub fn template_name(self) -> Option<&'static str> {
+        match self {
+            Format::Markdown => Some("report.md.j2"),
+            Format::Html => Some("report.html.j2"),
+            Format::Json => None,
+        }
+    }
+}
+
+/// Renders the report in `format` with the built-in templates. The result ends with a newline.
 pub fn render(report: &Report, format: Format) -> Result<String, RenderError> {
-    let _ = (report, format);
-    todo!("report::render")
+    render_with(report, format, None)
+}
+
+/// Renders the report in `format`; a template in `templates_dir` replaces the built-in of the
+/// same name (`report.md.j2`, `report.html.j2`, partials). The result ends with one newline.
+pub fn render_with(
+    report: &Report,
+    format: Format,
+    templates_dir: Option<&Path>,
+) -> Result<String, RenderError> {
+    let Some(name) = format.template_name() else {
+        let mut json = serde_json::to_string_pretty(report)?;
+        json.push('\n');
+        return Ok(json);
+    };
+    let env = render::environment(templates_dir);
+    let text = render::render_template(&env, name, report).map_err(|e| RenderError::Template {
+        name: name.to_owned(),
+        message: template_error_message(&e),
+    })?;
+    Ok(format!("{}\n", text.trim_end()))
+}
+
+/// A template error with its causes (an included template's failure sits in the source chain).
+fn template_error_message(error: &minijinja::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }

@@ -1,9 +1,11 @@
 //! The integration test binary: one binary so the suite links once. Each module tests one area
-//! end to end against the fake Bitrise API of `support`.
+//! end to end: the Bitrise client and the connection check against the fake Bitrise API of
+//! `support`, the `ci-vitals` binary itself, and the HTML report in a headless browser.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod bitrise_client;
+mod browser;
 mod check;
 mod cli;
