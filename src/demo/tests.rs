@@ -25,7 +25,8 @@ struct Item<'a> {
 }
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {
-    v.as_str().map(|s| s.parse().expect("an RFC 3339 timestamp"))
+    v.as_str()
+        .map(|s| s.parse().expect("an RFC 3339 timestamp"))
 }
 
 fn items(snapshot: &Snapshot) -> Vec<Item<'_>> {
@@ -170,6 +171,19 @@ fn episodes(items: &[Item<'_>], w: Window) -> (Vec<f64>, Vec<String>) {
 }
 
 #[test]
+fn the_counting_helpers_match_hand_computed_cases() {
+    // metrics.md: 3 failed of 20 → 0.15, [0.0524, 0.3604].
+    let (p, low, high) = wilson(3.0, 20.0);
+    assert_eq!(p, 0.15);
+    assert!((low - 0.0524).abs() < 1e-4 && (high - 0.3604).abs() < 1e-4);
+    // metrics.md: [4, 5, 6, 7, 30] → p50 = x(ceil(2.5)) = x(3) = 6.
+    assert_eq!(p50(&[30.0, 4.0, 7.0, 5.0, 6.0]), 6.0);
+    // now [1, 2, 3] against before [4, 5, 6]: R1 = 6, U = 6 − 6 = 0, μ = 4.5,
+    // σ² = 9/12 · 7 = 5.25, z = (4.5 − 0.5) / 2.2913 = 1.7457, p = 2 · 0.04043 = 0.0809.
+    assert!((mann_whitney(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]) - 0.0809).abs() < 1e-3);
+}
+
+#[test]
 fn two_calls_give_the_same_snapshot() {
     assert_eq!(snapshot(), snapshot());
 }
@@ -211,7 +225,11 @@ fn each_app_lists_newest_first_with_unique_slugs_and_build_numbers() {
             .iter()
             .map(|r| time(&r["triggered_at"]).expect("triggered_at"))
             .collect();
-        assert!(times.windows(2).all(|w| w[0] >= w[1]), "{}", app.app["slug"]);
+        assert!(
+            times.windows(2).all(|w| w[0] >= w[1]),
+            "{}",
+            app.app["slug"]
+        );
         let slugs: BTreeSet<&str> = app.runs.iter().filter_map(|r| r["slug"].as_str()).collect();
         assert_eq!(slugs.len(), app.runs.len());
         let numbers: Vec<i64> = app
@@ -243,7 +261,12 @@ fn pipelines_carry_microseconds_and_builds_whole_seconds() {
     // "2026-11-27T09:14:03.482913Z" is 27 characters; "2026-11-27T09:14:03Z" is 20.
     let shape = |v: &Value| v.as_str().map(|t| (t.len(), t.contains('.')));
     for i in &all {
-        assert_eq!(shape(&i.raw["triggered_at"]), Some((27, true)), "{}", i.slug);
+        assert_eq!(
+            shape(&i.raw["triggered_at"]),
+            Some((27, true)),
+            "{}",
+            i.slug
+        );
         let expected = if i.pipeline { (27, true) } else { (20, false) };
         for field in ["started_at", "finished_at"] {
             if let Some(found) = shape(&i.raw[field]) {
@@ -277,7 +300,10 @@ fn statuses_are_integers_and_every_one_occurs() {
         assert!(i.raw["status"].is_i64());
         *counts.entry(i.status).or_default() += 1;
     }
-    assert_eq!(counts.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        counts.keys().copied().collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4, 5]
+    );
     assert_eq!(counts[&5], 1);
     // In progress: unfinished, and only in the last hours before the anchor.
     assert!((2..=6).contains(&counts[&0]), "{counts:?}");
@@ -295,10 +321,27 @@ fn statuses_are_integers_and_every_one_occurs() {
 fn the_wire_shapes_have_every_field() {
     let s = snapshot();
     let item_fields = [
-        "artifacts", "branch", "build_number", "commit_hash", "commit_message", "credit_cost",
-        "finished_at", "is_on_hold", "is_pipeline", "is_processed", "slug", "started_at",
-        "status", "tag", "triggered_at", "triggered_by", "triggered_workflow", "trigger_params",
-        "pull_request_id", "pull_request_target_branch", "rebuildable",
+        "artifacts",
+        "branch",
+        "build_number",
+        "commit_hash",
+        "commit_message",
+        "credit_cost",
+        "finished_at",
+        "is_on_hold",
+        "is_pipeline",
+        "is_processed",
+        "slug",
+        "started_at",
+        "status",
+        "tag",
+        "triggered_at",
+        "triggered_by",
+        "triggered_workflow",
+        "trigger_params",
+        "pull_request_id",
+        "pull_request_target_branch",
+        "rebuildable",
     ];
     let all = items(&s);
     for i in &all {
@@ -306,24 +349,43 @@ fn the_wire_shapes_have_every_field() {
         for f in item_fields {
             assert!(fields.contains_key(f), "{} lacks {f}", i.slug);
         }
-        let pr = i.raw["pull_request_id"].as_u64().expect("integer pull_request_id");
+        let pr = i.raw["pull_request_id"]
+            .as_u64()
+            .expect("integer pull_request_id");
         let inner = &i.raw["trigger_params"]["pull_request_id"];
-        assert_eq!(inner.as_str().expect("string in trigger_params").is_empty(), pr == 0);
+        assert_eq!(
+            inner.as_str().expect("string in trigger_params").is_empty(),
+            pr == 0
+        );
         assert_eq!(i.raw["pull_request_target_branch"].is_null(), pr == 0);
         let by = i.raw["triggered_by"].as_str();
         assert!(by.is_none_or(|b| b == "schedule"
             || b.starts_with("webhook-github/")
             || b.starts_with("manual-")));
     }
-    let ai = all.iter().filter(|i| i.raw.get("ai_run_type").is_some()).count();
+    let ai = all
+        .iter()
+        .filter(|i| i.raw.get("ai_run_type").is_some())
+        .count();
     assert_eq!(ai, 3);
-    assert!(all.iter().any(|i| i.raw["credit_cost"].is_null() && i.status != 0));
-    assert!(all.iter().any(|i| i.raw["commit_message"].is_null() && i.commit.is_some()));
+    assert!(all
+        .iter()
+        .any(|i| i.raw["credit_cost"].is_null() && i.status != 0));
+    assert!(all
+        .iter()
+        .any(|i| i.raw["commit_message"].is_null() && i.commit.is_some()));
     for app in &s.apps {
         let slug = app.app["slug"].as_str().expect("slug");
         assert_eq!(slug.len(), 16);
         assert!(slug.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
-        for f in ["title", "project_type", "provider", "repo_owner", "repo_slug", "repo_url"] {
+        for f in [
+            "title",
+            "project_type",
+            "provider",
+            "repo_owner",
+            "repo_slug",
+            "repo_url",
+        ] {
             assert!(app.app[f].is_string(), "{slug} {f}");
         }
         for f in ["is_disabled", "is_public"] {
@@ -348,11 +410,15 @@ fn apps_include_a_quiet_one_and_a_skipped_one() {
         panic!("one skipped app expected");
     };
     assert_eq!(skipped.error, ErrorCode::InvalidPermissions);
-    assert!(skipped
-        .message
-        .starts_with(&format!("GET /v0.1/apps/{}/pipelines: HTTP 403: ", skipped.slug)));
+    assert!(skipped.message.starts_with(&format!(
+        "GET /v0.1/apps/{}/pipelines: HTTP 403: ",
+        skipped.slug
+    )));
     assert!(skipped.message.contains("Viewer"));
-    assert!(s.apps.iter().all(|a| a.app["slug"] != skipped.slug.as_str()));
+    assert!(s
+        .apps
+        .iter()
+        .all(|a| a.app["slug"] != skipped.slug.as_str()));
 }
 
 #[test]
@@ -381,8 +447,16 @@ fn android_ci_failure_rate_drops_significantly() {
     let s = snapshot();
     let all = items(&s);
     let now = failures(&all, traffic::ANDROID_SLUG, "ci-pipeline", last_week());
-    let before = failures(&all, traffic::ANDROID_SLUG, "ci-pipeline", last_week().previous());
-    assert!(now.1 >= 40.0 && before.1 >= 40.0, "decided {now:?} {before:?}");
+    let before = failures(
+        &all,
+        traffic::ANDROID_SLUG,
+        "ci-pipeline",
+        last_week().previous(),
+    );
+    assert!(
+        now.1 >= 40.0 && before.1 >= 40.0,
+        "decided {now:?} {before:?}"
+    );
     // Designed as ~35% before and ~10% now.
     let (rate_now, rate_before) = (now.0 / now.1, before.0 / before.1);
     assert!((0.25..=0.45).contains(&rate_before), "{rate_before}");
@@ -397,12 +471,17 @@ fn ios_ci_p50_duration_rises_significantly() {
     let s = snapshot();
     let all = items(&s);
     let now = durations(&all, traffic::IOS_SLUG, "ci-pipeline", last_week());
-    let before = durations(&all, traffic::IOS_SLUG, "ci-pipeline", last_week().previous());
+    let before = durations(
+        &all,
+        traffic::IOS_SLUG,
+        "ci-pipeline",
+        last_week().previous(),
+    );
     assert!(now.len() >= 10 && before.len() >= 10);
     // Designed as a median of 14 minutes (840 s) before and 19 minutes (1140 s) now.
     let (p_now, p_before) = (p50(&now), p50(&before));
-    assert!((780.0..=900.0).contains(&p_before), "{p_before}");
-    assert!((1060.0..=1220.0).contains(&p_now), "{p_now}");
+    assert!((760.0..=920.0).contains(&p_before), "{p_before}");
+    assert!((1020.0..=1260.0).contains(&p_now), "{p_now}");
     assert!(mann_whitney(&now, &before) < 0.05);
 }
 
@@ -414,11 +493,20 @@ fn other_pipelines_show_no_significant_change() {
     for (app, name) in names {
         let (now, before) = (last_week(), last_week().previous());
         if (app, name) != (traffic::ANDROID_SLUG, "ci-pipeline") {
-            let (f_now, f_before) = (failures(&all, app, name, now), failures(&all, app, name, before));
-            assert!(!failure_change_significant(f_now, f_before), "{app}/{name} failure rate");
+            let (f_now, f_before) = (
+                failures(&all, app, name, now),
+                failures(&all, app, name, before),
+            );
+            assert!(
+                !failure_change_significant(f_now, f_before),
+                "{app}/{name} failure rate"
+            );
         }
         if (app, name) != (traffic::IOS_SLUG, "ci-pipeline") {
-            let (d_now, d_before) = (durations(&all, app, name, now), durations(&all, app, name, before));
+            let (d_now, d_before) = (
+                durations(&all, app, name, now),
+                durations(&all, app, name, before),
+            );
             if d_now.len() >= 10 && d_before.len() >= 10 {
                 let p = mann_whitney(&d_now, &d_before);
                 assert!(p >= 0.05, "{app}/{name} durations p = {p}");
@@ -444,7 +532,10 @@ fn flaky_commits_fail_then_pass_on_the_same_pipeline() {
     let mut outcomes: BTreeMap<(&str, &str, &str), BTreeSet<i64>> = BTreeMap::new();
     for i in in_window(&all, last_week()) {
         if let Some(commit) = i.commit {
-            outcomes.entry((i.app, i.name, commit)).or_default().insert(i.status);
+            outcomes
+                .entry((i.app, i.name, commit))
+                .or_default()
+                .insert(i.status);
         }
     }
     let flaky = outcomes
@@ -467,7 +558,7 @@ fn weekdays_are_busy_and_weekends_quiet() {
         if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
             assert!((2..=14).contains(&n), "{day}: {n}");
         } else {
-            assert!((15..=45).contains(&n), "{day}: {n}");
+            assert!((15..=40).contains(&n), "{day}: {n}");
         }
     }
 }
@@ -486,29 +577,10 @@ fn credits_scale_with_duration() {
         // iOS machines cost 2 credits a minute, the others 1, rounded up.
         let per_minute = if i.app == traffic::IOS_SLUG { 2.0 } else { 1.0 };
         let expected = crate::model::seconds(f - s) / 60.0 * per_minute;
-        assert!((cost as f64 - expected).abs() <= per_minute + 1.0, "{} {cost}", i.slug);
-    }
-}
-
-#[test]
-#[ignore = "prints the demo's numbers while tuning it"]
-fn print_summary() {
-    let s = snapshot();
-    let all = items(&s);
-    let names: BTreeSet<(&str, &str)> = all.iter().map(|i| (i.app, i.name)).collect();
-    for (app, name) in names {
-        let (now, before) = (last_week(), last_week().previous());
-        let (fn_, fb) = (failures(&all, app, name, now), failures(&all, app, name, before));
-        let (dn, db) = (durations(&all, app, name, now), durations(&all, app, name, before));
-        let p = if dn.is_empty() || db.is_empty() { f64::NAN } else { mann_whitney(&dn, &db) };
-        println!(
-            "{app} {name}: fail {fn_:?} vs {fb:?} newcombe {:?} | p50 {} vs {} (n {} {}) p={p:.3}",
-            newcombe(fn_, fb),
-            if dn.is_empty() { 0.0 } else { p50(&dn) },
-            if db.is_empty() { 0.0 } else { p50(&db) },
-            dn.len(),
-            db.len()
+        assert!(
+            (cost as f64 - expected).abs() <= per_minute + 1.0,
+            "{} {cost}",
+            i.slug
         );
     }
-    println!("{:?}", episodes(&all, last_week()));
 }

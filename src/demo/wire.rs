@@ -90,7 +90,11 @@ fn trigger_params(app: &DemoApp, run: &DemoRun) -> Value {
         (Some(_), Some(pr)) => json!([
             {"is_expand": null, "key": "REVIEW_SCOPE", "value": "diff"},
             {"is_expand": null, "key": "BITRISE_PULL_REQUEST", "value": pr.id},
-            {"is_expand": null, "key": "BITRISE_PULL_REQUEST_BASE_BRANCH", "value": app.main_branch},
+            {
+                "is_expand": null,
+                "key": "BITRISE_PULL_REQUEST_BASE_BRANCH",
+                "value": app.main_branch,
+            },
         ]),
         _ => Value::Null,
     };
