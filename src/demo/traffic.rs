@@ -194,6 +194,7 @@ struct Event {
     pull_request: Option<&'static PullRequest>,
 }
 
+/// When a stream's runs are triggered and on which branches, in time order.
 fn stream_events(
     app: &'static DemoApp,
     stream: &Stream,
@@ -326,13 +327,15 @@ impl FailureQuota {
     }
 }
 
+/// The plans of one stream: its routine runs, and a rerun on the same commit after some of its
+/// failures (the flaky commits the report counts).
 fn stream_plans(app: &'static DemoApp, stream: &Stream, anchor: DateTime<Utc>) -> Vec<Plan> {
     let mut rng = SplitMix64::seeded(&format!("{}/{}", app.slug, stream.name));
     let events = stream_events(app, stream, anchor, &mut rng);
     let statuses = stream_statuses(stream, &events, anchor, &mut rng);
+    let scheduled = matches!(stream.trigger, Trigger::Nightly { .. });
     let mut plans = Vec::with_capacity(events.len() + events.len() / 4);
     for (event, status) in events.iter().zip(statuses) {
-        let scheduled = matches!(stream.trigger, Trigger::Nightly { .. });
         let author = match event.pull_request {
             Some(pr) => pr.author,
             None => rng.pick(app.pull_requests).map_or("ci-bot", |pr| pr.author),
