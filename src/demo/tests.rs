@@ -478,10 +478,10 @@ fn ios_ci_p50_duration_rises_significantly() {
         last_week().previous(),
     );
     assert!(now.len() >= 10 && before.len() >= 10);
-    // Designed as a median of 14 minutes (840 s) before and 19 minutes (1140 s) now.
+    // Designed as medians of 840 s (14 min) before and 1200 s (20 min) now; drawn ~14 and ~19.
     let (p_now, p_before) = (p50(&now), p50(&before));
     assert!((760.0..=920.0).contains(&p_before), "{p_before}");
-    assert!((1020.0..=1260.0).contains(&p_now), "{p_now}");
+    assert!((1060.0..=1320.0).contains(&p_now), "{p_now}");
     assert!(mann_whitney(&now, &before) < 0.05);
 }
 

@@ -700,8 +700,8 @@ pub(super) static APPS: [DemoApp; 4] = [
                 kind: RunKind::Pipeline,
                 trigger: push((7, 10), (0, 2), 0.3),
                 sigma: 0.14,
-                // The test target grew in the last week: the median goes from 14 to 19 minutes.
-                regimes: &[regime(0, 840.0, 0.14, 0.16), regime(21, 1140.0, 0.14, 0.16)],
+                // The test target grew in the last week: the median goes from 14 to ~19 minutes.
+                regimes: &[regime(0, 840.0, 0.14, 0.16), regime(21, 1200.0, 0.14, 0.16)],
                 ends_red: false,
             },
             Stream {
