@@ -127,16 +127,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let text = report::render(&report, args.format)?;
     match &args.output {
         Some(path) => write_file(path, text.as_bytes())?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|source| Error::Output {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
-        }
+        None => write_stdout(&text)?,
     }
     for w in &report.coverage.warnings {
         log.warn(w);
@@ -318,14 +309,7 @@ async fn check(args: &CheckArgs) -> Result<i32, Error> {
             json
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|source| Error::Output {
-            path: "<stdout>".into(),
-            source,
-        })?;
+    write_stdout(&text)?;
     Ok(outcome.exit_code())
 }
 
@@ -415,6 +399,17 @@ fn skipped_note(skipped: usize) -> String {
         0 => String::new(),
         n => format!(" ({n} skipped)"),
     }
+}
+
+fn write_stdout(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Output {
+            path: "<stdout>".into(),
+            source,
+        })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {

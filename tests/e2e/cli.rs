@@ -445,32 +445,64 @@ fn configuration_errors_exit_3_and_name_the_fix() {
 #[test]
 fn unreadable_and_newer_snapshots_are_refused_by_name() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let missing = dir.path().join("missing.json");
-    let out = ci_vitals(None, "report")
-        .args(["--input"])
-        .arg(&missing)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
-
     let newer = dir.path().join("newer.json");
     std::fs::write(&newer, r#"{"snapshot_version": 99}"#).expect("write");
-    let out = ci_vitals(None, "report")
-        .args(["--input"])
-        .arg(&newer)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("upgrade ci-vitals"));
-
     let garbage = dir.path().join("garbage.json");
     std::fs::write(&garbage, b"{\"snapshot_version\": 1, \"apps\": [tru").expect("write");
+    let cases = [
+        ("missing.json", "missing.json"),
+        ("newer.json", "upgrade ci-vitals"),
+        ("garbage.json", "garbage.json"),
+    ];
+    for (name, expected) in cases {
+        let out = ci_vitals(None, "report")
+            .arg("--input")
+            .arg(dir.path().join(name))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn the_demo_is_the_same_every_day_and_narrows_within_its_span() {
+    let demo = |extra: &[&str]| {
+        let out = ci_vitals(None, "report")
+            .args(["--demo", "--format", "json"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{extra:?}");
+        serde_json::from_slice::<Value>(&out.stdout).expect("json")
+    };
+    let first = demo(&[]);
+    assert_eq!(first, demo(&[]), "deterministic");
+    assert_eq!(first["source"], json!({"kind": "demo", "api_url": null}));
+    assert_eq!(first["generated_at"], "2026-11-30T00:00:00Z");
+    assert_eq!(first["window"]["until"], "2026-11-30T00:00:00Z");
+    assert_eq!(first["window"]["days"], 7.0);
+    assert!(first["coverage"]["skipped_apps"][0]["slug"].is_string());
+    let two_weeks = demo(&["--days", "14"]);
+    assert_eq!(
+        two_weeks["previous_window"]["since"],
+        "2026-11-02T00:00:00Z"
+    );
+    let one_app = demo(&["--app", "a81e5d0c7b29f413"]);
+    assert_eq!(one_app["apps"].as_array().map(Vec::len), Some(1));
+    assert_eq!(one_app["apps"][0]["title"], "Larkspur Android");
+}
+
+#[test]
+fn the_demo_markdown_report_is_stable() {
     let out = ci_vitals(None, "report")
-        .args(["--input"])
-        .arg(&garbage)
+        .arg("--demo")
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("garbage.json"));
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(
+        "demo_markdown",
+        String::from_utf8(out.stdout).expect("utf-8")
+    );
 }
