@@ -75,6 +75,8 @@ mod tests {
             started_at: None,
             finished_at: None,
             credit_cost: None,
+            triggered_by: None,
+            detail: None,
         }
     }
 

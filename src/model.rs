@@ -72,6 +72,44 @@ pub struct Run {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub credit_cost: Option<u64>,
+    /// `triggered_by`: `schedule`, `webhook-github/<login>`, `manual-<user>`, or none.
+    pub triggered_by: Option<String>,
+    /// The pipeline detail (attempts and workflows), when it was read. Always `None` for
+    /// standalone builds, and for every run when details were not read (`--no-details`).
+    pub detail: Option<PipelineDetail>,
+}
+
+/// What the pipeline detail endpoint tells about one pipeline run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PipelineDetail {
+    /// One per (re)run of the pipeline, ordered by `number` (1 is the first attempt).
+    pub attempts: Vec<Attempt>,
+    /// The workflows of the current attempt. Stage-based pipelines are flattened: each
+    /// workflow of a stage depends on every workflow of the stage before.
+    pub workflows: Vec<WorkflowRun>,
+}
+
+/// One attempt of a pipeline run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// `number_in_pipeline_build_scope`: 1, 2, ...
+    pub number: u32,
+    pub outcome: Outcome,
+    pub triggered_at: Option<DateTime<Utc>>,
+}
+
+/// One workflow inside a pipeline run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowRun {
+    pub name: String,
+    /// The API's own status string (`succeeded`, `failed`, `skipped`, ...).
+    pub status: String,
+    /// The status as an outcome (`skipped` and unknown statuses are `Other`).
+    pub outcome: Outcome,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Names of the workflows this one waits for.
+    pub depends_on: Vec<String>,
 }
 
 /// A Bitrise app (a project) as the reporter needs it.
@@ -138,6 +176,9 @@ pub struct Dataset {
     pub skipped_apps: Vec<SkippedApp>,
     /// Data-quality notes (items left out, retention limits, ...), shown in every format.
     pub warnings: Vec<String>,
+    /// Whether pipeline details were read for this data (`false` with `--no-details` and for
+    /// snapshots written without them): the detail-based metrics are then `null`.
+    pub details_read: bool,
 }
 
 /// A half-open time window `[since, until)`.

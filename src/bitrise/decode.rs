@@ -85,6 +85,8 @@ fn domain_run(run: WireRun) -> Run {
         started_at: run.started_at,
         finished_at: run.finished_at,
         credit_cost: run.credit_cost,
+        triggered_by: run.triggered_by,
+        detail: None,
     }
 }
 

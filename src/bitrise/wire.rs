@@ -68,6 +68,8 @@ pub(crate) struct WireRun {
     /// Kept only when it is a non-negative integer; anything else means "unknown".
     #[serde(default, deserialize_with = "loose_credit_cost")]
     pub credit_cost: Option<u64>,
+    #[serde(default, deserialize_with = "loose_string")]
+    pub triggered_by: Option<String>,
 }
 
 /// Decodes `value` as `T`, the error carrying the JSON path (`triggered_at: invalid ...`).

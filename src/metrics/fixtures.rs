@@ -36,6 +36,8 @@ pub fn run(slug: &str, name: &str, outcome: Outcome, t: i64) -> Run {
         started_at: None,
         finished_at: None,
         credit_cost: None,
+        triggered_by: None,
+        detail: None,
     }
 }
 
