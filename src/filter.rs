@@ -76,6 +76,8 @@ mod tests {
             finished_at: None,
             credit_cost: None,
             triggered_by: None,
+            trigger: crate::model::Trigger::Unknown,
+            machine_type: None,
             detail: None,
         }
     }

@@ -74,9 +74,65 @@ pub struct Run {
     pub credit_cost: Option<u64>,
     /// `triggered_by`: `schedule`, `webhook-github/<login>`, `manual-<user>`, or none.
     pub triggered_by: Option<String>,
+    /// What kind of event started the run.
+    pub trigger: Trigger,
+    /// The machine type the run asked for (`trigger_params.machine_type_id`); `None` when the
+    /// workflow's default machine was used or the API does not say.
+    pub machine_type: Option<String>,
     /// The pipeline detail (attempts and workflows), when it was read. Always `None` for
     /// standalone builds, and for every run when details were not read (`--no-details`).
     pub detail: Option<PipelineDetail>,
+}
+
+/// What kind of event started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// A pull request (`pull_request_id` > 0).
+    PullRequest,
+    /// A tag push.
+    Tag,
+    /// A branch push through a webhook.
+    Push,
+    /// A scheduled run.
+    Schedule,
+    /// Started by hand or through the API.
+    Manual,
+    Unknown,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::PullRequest => "pull_request",
+            Trigger::Tag => "tag",
+            Trigger::Push => "push",
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+            Trigger::Unknown => "unknown",
+        }
+    }
+
+    /// Classifies a run from the pipelines list's fields: a pull request or a tag wins over
+    /// `triggered_by`, which tells schedules, webhooks and manual starts apart.
+    pub fn classify(
+        pull_request_id: Option<i64>,
+        tag: Option<&str>,
+        triggered_by: Option<&str>,
+    ) -> Trigger {
+        if pull_request_id.is_some_and(|id| id > 0) {
+            return Trigger::PullRequest;
+        }
+        if tag.is_some_and(|t| !t.is_empty()) {
+            return Trigger::Tag;
+        }
+        match triggered_by {
+            Some("schedule") => Trigger::Schedule,
+            Some(by) if by.starts_with("webhook") => Trigger::Push,
+            Some(by) if by.starts_with("manual") || by.starts_with("api") => Trigger::Manual,
+            _ => Trigger::Unknown,
+        }
+    }
 }
 
 /// What the pipeline detail endpoint tells about one pipeline run.
@@ -266,6 +322,31 @@ mod tests {
             Outcome::Aborted
         );
         assert_eq!(Outcome::from_detail_status("weird"), Outcome::Other);
+    }
+
+    #[test]
+    fn triggers_are_classified_pull_request_and_tag_first() {
+        assert_eq!(
+            Trigger::classify(Some(812), None, Some("webhook-github/ana")),
+            Trigger::PullRequest
+        );
+        assert_eq!(
+            Trigger::classify(Some(0), Some("v1.2.0"), Some("webhook-github/ana")),
+            Trigger::Tag
+        );
+        assert_eq!(
+            Trigger::classify(Some(0), Some(""), Some("webhook-github/ana")),
+            Trigger::Push
+        );
+        assert_eq!(
+            Trigger::classify(None, None, Some("schedule")),
+            Trigger::Schedule
+        );
+        assert_eq!(
+            Trigger::classify(None, None, Some("manual-ana")),
+            Trigger::Manual
+        );
+        assert_eq!(Trigger::classify(None, None, None), Trigger::Unknown);
     }
 
     #[test]

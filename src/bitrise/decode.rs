@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::wire::{self, WireApp, WireRun};
-use crate::model::{App, AppRuns, Dataset, ErrorCode, Outcome, Run, RunKind, SkippedApp};
+use crate::model::{App, AppRuns, Dataset, ErrorCode, Outcome, Run, RunKind, SkippedApp, Trigger};
 use crate::snapshot::{Snapshot, SnapshotApp};
 
 /// See [`super::decode_snapshot`].
@@ -69,6 +69,7 @@ fn decode_app(raw: &SnapshotApp, warnings: &mut Vec<String>) -> Result<AppRuns, 
 }
 
 fn domain_run(run: WireRun) -> Run {
+    let machine_type = run.machine_type_id();
     Run {
         slug: run.slug,
         name: run.triggered_workflow.unwrap_or_default(),
@@ -85,6 +86,12 @@ fn domain_run(run: WireRun) -> Run {
         started_at: run.started_at,
         finished_at: run.finished_at,
         credit_cost: run.credit_cost,
+        trigger: Trigger::classify(
+            run.pull_request_id,
+            run.tag.as_deref(),
+            run.triggered_by.as_deref(),
+        ),
+        machine_type,
         triggered_by: run.triggered_by,
         detail: None,
     }

@@ -70,6 +70,26 @@ pub(crate) struct WireRun {
     pub credit_cost: Option<u64>,
     #[serde(default, deserialize_with = "loose_string")]
     pub triggered_by: Option<String>,
+    #[serde(default, deserialize_with = "loose_int")]
+    pub pull_request_id: Option<i64>,
+    #[serde(default, deserialize_with = "loose_string")]
+    pub tag: Option<String>,
+    /// Kept as it came: only `machine_type_id` is read, and an object of another shape must
+    /// not cost the run.
+    #[serde(default)]
+    pub trigger_params: Option<Value>,
+}
+
+impl WireRun {
+    /// `trigger_params.machine_type_id` when it names a machine.
+    pub fn machine_type_id(&self) -> Option<String> {
+        self.trigger_params
+            .as_ref()?
+            .get("machine_type_id")?
+            .as_str()
+            .filter(|id| !id.trim().is_empty())
+            .map(str::to_owned)
+    }
 }
 
 /// Decodes `value` as `T`, the error carrying the JSON path (`triggered_at: invalid ...`).

@@ -37,6 +37,8 @@ pub fn run(slug: &str, name: &str, outcome: Outcome, t: i64) -> Run {
         finished_at: None,
         credit_cost: None,
         triggered_by: None,
+        trigger: crate::model::Trigger::Unknown,
+        machine_type: None,
         detail: None,
     }
 }
