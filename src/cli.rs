@@ -51,6 +51,29 @@ pub enum Command {
         ci-vitals check\n  \
         ci-vitals check --app 0123456789abcdef --format json")]
     Check(CheckArgs),
+    /// Work with the report templates.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Write the built-in templates into DIR, as a starting point for `report --templates DIR`.
+    #[command(after_help = "Example:\n  \
+        ci-vitals templates dump my-templates\n  \
+        ci-vitals report --demo --format html --templates my-templates --output ci.html")]
+    Dump(DumpArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DumpArgs {
+    /// The directory to write into (created when missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Overwrite templates that already exist in DIR.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where runs come from: the Bitrise API.
@@ -156,6 +179,16 @@ pub struct ReportArgs {
     /// Exit 1 when an app could not be read.
     #[arg(long)]
     pub strict: bool,
+
+    /// Templates that replace the built-ins of the same name (see `templates dump`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// Most characters of a Markdown report (GitHub: 60000 in a comment, 1 MiB in a job
+    /// summary); the least important pipeline rows are left out to fit, with a note.
+    #[arg(long, default_value_t = crate::report::DEFAULT_MAX_SIZE, value_name = "CHARS",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1_000..=1_048_576))]
+    pub max_size: usize,
 
     /// The report's "now" (RFC 3339), for reproducible output in tests.
     #[arg(long, hide = true, value_parser = parse_time)]

@@ -9,7 +9,10 @@ use std::time::Instant;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::bitrise::{self, Client, FetchPlan};
-use crate::cli::{CheckArgs, CheckFormat, Cli, Command, FetchArgs, ReportArgs, WindowArgs};
+use crate::cli::{
+    CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, TemplatesCommand,
+    WindowArgs,
+};
 use crate::config::{self, Source, Windows};
 use crate::demo;
 use crate::error::Error;
@@ -60,7 +63,41 @@ pub async fn run(cli: Cli) -> Result<i32, Error> {
         Command::Report(args) => report(&args, log).await,
         Command::Fetch(args) => fetch(&args, log).await,
         Command::Check(args) => check(&args).await,
+        Command::Templates(TemplatesCommand::Dump(args)) => dump_templates(&args, log),
     }
+}
+
+/// `templates dump DIR`: writes every built-in template into `dir`. Refuses, before writing
+/// anything, when one already exists there, unless `--force`.
+fn dump_templates(args: &DumpArgs, log: Log) -> Result<i32, Error> {
+    let templates = report::render::builtin_templates();
+    if !args.force {
+        let existing: Vec<&str> = templates
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| args.dir.join(name).exists())
+            .collect();
+        if !existing.is_empty() {
+            return Err(Error::Config(format!(
+                "{} already holds {}: pass --force to overwrite",
+                args.dir.display(),
+                existing.join(", ")
+            )));
+        }
+    }
+    std::fs::create_dir_all(&args.dir).map_err(|source| Error::Output {
+        path: args.dir.clone(),
+        source,
+    })?;
+    for (name, source) in templates {
+        write_file(&args.dir.join(name), source.as_bytes())?;
+    }
+    log.info(&format!(
+        "wrote {} templates to {}",
+        templates.len(),
+        args.dir.display()
+    ));
+    Ok(0)
 }
 
 /// Runs read for a report, with where they came from and the windows to report on.
@@ -123,8 +160,22 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         },
         total: computed.total,
         apps: computed.apps,
+        series: metrics::series::compute(
+            &dataset,
+            &windows.window,
+            windows.previous.as_ref(),
+            &settings,
+        ),
     };
-    let text = report::render(&report, args.format)?;
+    let text = report::render_with_options(
+        &report,
+        args.format,
+        &report::RenderOptions {
+            templates_dir: args.templates.as_deref(),
+            max_size: args.max_size,
+            ..report::RenderOptions::default()
+        },
+    )?;
     match &args.output {
         Some(path) => write_file(path, text.as_bytes())?,
         None => write_stdout(&text)?,

@@ -14,6 +14,7 @@ mod fixtures;
 mod group;
 mod percentile;
 mod restore;
+pub mod series;
 mod stats;
 
 pub use group::{group_metrics, AppRun, WindowRuns, MIN_SIGNIFICANT_N};

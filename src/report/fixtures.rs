@@ -12,6 +12,8 @@ use crate::metrics::{
     FailureRateChange, GroupMetrics, PipelineMetrics, QueueStats, RestoreStats, RunsChange,
     WindowMetrics,
 };
+use crate::metrics::series::{DailyPoint, Percentiles, Series, WeeklyPoint};
+use crate::metrics::wilson;
 use crate::model::{ErrorCode, RunKind, SkippedApp};
 
 /// The hostile app title of the fixture.
@@ -421,5 +423,63 @@ pub fn sample_report() -> Report {
                 ],
             },
         ],
+        series: sample_series(),
     }
+}
+
+fn date(day: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, day).expect("a November date")
+}
+
+/// The fixture's chart data, consistent with its totals: 74 runs over 23 to 29 November
+/// (12 + 10 + 11 + 13 + 9 + 10 + 9), 15 failed (2 + 1 + 3 + 4 + 1 + 2 + 2), 2 aborted, 57
+/// succeeded; weeks of 16 November (6 failed of 70 decided) and 23 November (15 of 72).
+/// Sunday 29 November has no queue time recorded, to show a gap.
+pub fn sample_series() -> Series {
+    // (day, runs, failed, aborted, duration p50, p95, queue p50, p95)
+    let days: [(u32, u64, u64, u64, f64, f64, Option<f64>, Option<f64>); 7] = [
+        (23, 12, 2, 0, 290.0, 1_830.0, Some(14.0), Some(95.0)),
+        (24, 10, 1, 0, 301.0, 1_902.0, Some(12.0), Some(60.0)),
+        (25, 11, 3, 1, 312.0, 2_105.0, Some(25.0), Some(180.0)),
+        (26, 13, 4, 0, 335.0, 1_990.0, Some(41.0), Some(240.0)),
+        (27, 9, 1, 0, 298.0, 1_875.0, Some(9.0), Some(44.0)),
+        (28, 10, 2, 1, 305.0, 1_960.0, Some(11.0), Some(52.0)),
+        (29, 9, 2, 0, 296.0, 1_840.0, None, None),
+    ];
+    let daily = days
+        .iter()
+        .map(|&(day, runs, failed, aborted, p50, p95, q50, q95)| {
+            let succeeded = runs - failed - aborted;
+            DailyPoint {
+                date: date(day),
+                runs,
+                succeeded,
+                failed,
+                aborted,
+                in_progress: 0,
+                other: 0,
+                duration_s: Percentiles {
+                    n: succeeded,
+                    p50: Some(p50),
+                    p95: Some(p95),
+                },
+                queue_s: Percentiles {
+                    n: if q50.is_some() { runs - aborted } else { 0 },
+                    p50: q50,
+                    p95: q95,
+                },
+            }
+        })
+        .collect();
+    let weekly = [(16, 70, 6), (23, 72, 15)]
+        .into_iter()
+        .map(|(day, decided, failures)| WeeklyPoint {
+            week_start: date(day),
+            decided,
+            failures,
+            failure_rate: Some(failures as f64 / decided as f64),
+            failure_rate_ci95: wilson(failures, decided),
+        })
+        .collect();
+    Series { daily, weekly }
 }

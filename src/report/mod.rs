@@ -6,6 +6,7 @@
 //! holds the template environment, [`escape`] keeps untrusted text from forming Markdown or HTML,
 //! and [`human`] formats numbers.
 
+pub mod charts;
 pub mod escape;
 #[doc(hidden)]
 pub mod fixtures;
@@ -20,8 +21,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::metrics::series::Series;
 use crate::metrics::{AbortedAs, AppMetrics, DurationPopulation, GroupMetrics};
 use crate::model::{SkippedApp, Window};
+use view::View;
 
 /// The version of the JSON report's schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -102,6 +105,8 @@ pub struct Report {
     pub coverage: Coverage,
     pub total: GroupMetrics,
     pub apps: Vec<AppMetrics>,
+    /// Daily and weekly points for the charts (an addition to report-json.md's schema 1).
+    pub series: Series,
 }
 
 /// Why a report could not be rendered.
@@ -111,6 +116,65 @@ pub enum RenderError {
     Template { name: String, message: String },
     #[error("cannot serialize the JSON report: {0}")]
     Json(#[from] serde_json::Error),
+    #[error(
+        "invalid report marker key {0:?}: use 1 to 64 letters, digits, '.', '_', ':' or single '-'"
+    )]
+    MarkerKey(String),
+    #[error(
+        "the Markdown report needs {needed} characters even without pipeline rows, over the \
+         --max-size of {max_size}"
+    )]
+    TooLarge { needed: usize, max_size: usize },
+}
+
+/// GitHub's limit on a comment body, in characters: the default `--max-size`. (A job summary
+/// may hold 1 MiB.)
+pub const DEFAULT_MAX_SIZE: usize = 60_000;
+
+/// The key of the hidden marker line `<!-- ci-vitals:report -->` that starts every Markdown
+/// report, so that a publisher can find and update its own comment.
+pub const DEFAULT_MARKER_KEY: &str = "report";
+
+/// How to render, beyond the format.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions<'a> {
+    /// A directory whose templates replace the built-ins of the same name.
+    pub templates_dir: Option<&'a Path>,
+    /// The most characters (UTF-16 code units, as GitHub counts them) of a Markdown report;
+    /// pipeline rows are left out, least important first, to stay within it.
+    pub max_size: usize,
+    /// The key of the Markdown report's marker line.
+    pub marker_key: &'a str,
+}
+
+impl Default for RenderOptions<'_> {
+    fn default() -> Self {
+        RenderOptions {
+            templates_dir: None,
+            max_size: DEFAULT_MAX_SIZE,
+            marker_key: DEFAULT_MARKER_KEY,
+        }
+    }
+}
+
+/// The hidden first line of a Markdown report: `<!-- ci-vitals:<key> -->`. The key is checked
+/// so that it cannot close the comment or break the line.
+pub fn marker_line(key: &str) -> Result<String, RenderError> {
+    let valid = (1..=64).contains(&key.len())
+        && !key.contains("--")
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'));
+    if valid {
+        Ok(format!("<!-- ci-vitals:{key} -->"))
+    } else {
+        Err(RenderError::MarkerKey(key.to_owned()))
+    }
+}
+
+/// The length GitHub measures: UTF-16 code units (a character outside the BMP counts twice).
+pub fn github_length(text: &str) -> usize {
+    text.encode_utf16().count()
 }
 
 impl Format {
@@ -136,17 +200,72 @@ pub fn render_with(
     format: Format,
     templates_dir: Option<&Path>,
 ) -> Result<String, RenderError> {
+    render_with_options(
+        report,
+        format,
+        &RenderOptions {
+            templates_dir,
+            ..RenderOptions::default()
+        },
+    )
+}
+
+/// Renders the report in `format` as `options` say. Markdown starts with the marker line and
+/// stays within `options.max_size`: when the whole report is longer, the fewest pipeline rows
+/// are left out, least important first ([`View::rows_by_importance`]), and the report says how
+/// many. The result ends with one newline.
+pub fn render_with_options(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions<'_>,
+) -> Result<String, RenderError> {
     let Some(name) = format.template_name() else {
         let mut json = serde_json::to_string_pretty(report)?;
         json.push('\n');
         return Ok(json);
     };
-    let env = render::environment(templates_dir);
-    let text = render::render_template(&env, name, report).map_err(|e| RenderError::Template {
-        name: name.to_owned(),
-        message: template_error_message(&e),
-    })?;
-    Ok(format!("{}\n", text.trim_end()))
+    let env = render::environment(options.templates_dir);
+    let full = View::from_report(report);
+    let render_view = |view: &View| {
+        render::render_view(&env, name, report, view)
+            .map(|text| text.trim_end().to_owned())
+            .map_err(|e| RenderError::Template {
+                name: name.to_owned(),
+                message: template_error_message(&e),
+            })
+    };
+    if format != Format::Markdown {
+        return Ok(format!("{}\n", render_view(&full)?));
+    }
+    let marker = marker_line(options.marker_key)?;
+    let compose = |text: String| format!("{marker}\n{text}\n");
+    let fits = |text: &str| github_length(text) <= options.max_size;
+    let whole = compose(render_view(&full)?);
+    if fits(&whole) {
+        return Ok(whole);
+    }
+    // The longest report that fits keeps the most rows: search the number of rows kept. Fewer
+    // rows never make a longer report, so the search is a bisection.
+    let order = full.rows_by_importance();
+    let (mut lo, mut hi) = (0, order.len());
+    let mut best = None;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let text = compose(render_view(&full.keeping(&order[..mid]))?);
+        if fits(&text) {
+            best = Some(text);
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    match best {
+        Some(text) => Ok(text),
+        None => Err(RenderError::TooLarge {
+            needed: github_length(&compose(render_view(&full.keeping(&[]))?)),
+            max_size: options.max_size,
+        }),
+    }
 }
 
 /// A template error with its causes (an included template's failure sits in the source chain).

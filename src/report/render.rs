@@ -158,9 +158,23 @@ pub fn render_template(
     name: &str,
     report: &Report,
 ) -> Result<String, minijinja::Error> {
+    render_view(env, name, report, &View::from_report(report))
+}
+
+/// Renders the template `name` with a display model already built (and perhaps trimmed).
+pub fn render_view(
+    env: &Environment<'_>,
+    name: &str,
+    report: &Report,
+    view: &View,
+) -> Result<String, minijinja::Error> {
     let template = env.get_template(name)?;
-    let view = View::from_report(report);
     template.render(context! { report => report, view => view })
+}
+
+/// The built-in templates, `(name, source)`, for `ci-vitals templates dump`.
+pub fn builtin_templates() -> &'static [(&'static str, &'static str)] {
+    BUILTIN_TEMPLATES
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ fn json_has_the_contract_keys() {
             "coverage",
             "total",
             "apps",
+            "series",
         ])
     );
     assert_eq!(

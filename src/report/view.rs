@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::charts::{self, Chart};
 use super::human;
 use super::Report;
 use crate::metrics::{
@@ -43,6 +44,22 @@ pub struct View {
     /// Whether any duration shown has fewer than 20 values, so a footnote must say that p95 is
     /// the maximum there.
     pub any_p95_is_max: bool,
+    /// The HTML report's charts (inline SVG, already escaped: templates print them `|safe`).
+    pub charts: Vec<Chart>,
+    pub coverage: CoverageView,
+    /// Pipeline rows left out of `rows` (and their apps' sections) to fit a size limit.
+    pub omitted_rows: usize,
+    /// Pipeline rows in the report, shown or not.
+    pub total_rows: usize,
+}
+
+/// What the report rests on, for the data-quality footer.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    pub apps: u64,
+    pub runs: u64,
+    pub requests: u64,
+    pub skipped: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -170,6 +187,7 @@ pub struct AppView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RestoreRow {
+    pub app_slug: String,
     pub app_title: String,
     pub name: String,
     pub name_full: String,
@@ -211,6 +229,7 @@ impl View {
             .iter()
             .filter(|r| r.metrics.restore.n > 0 || r.metrics.restore.open > 0)
             .map(|r| RestoreRow {
+                app_slug: r.app_slug.clone(),
                 app_title: r.app_title.clone(),
                 name: r.name.clone(),
                 name_full: r.name_full.clone(),
@@ -219,6 +238,7 @@ impl View {
             })
             .collect();
         let total = group_view(&report.total);
+        let total_rows = rows.len();
         let any_p95_is_max = total.duration.p95_is_max
             || apps.iter().any(|a| a.metrics.duration.p95_is_max)
             || rows.iter().any(|r| r.metrics.duration.p95_is_max);
@@ -261,9 +281,65 @@ impl View {
                 .collect(),
             warnings: report.coverage.warnings.clone(),
             any_p95_is_max,
+            charts: charts::charts(&report.series),
+            coverage: CoverageView {
+                apps: report.coverage.apps,
+                runs: report.coverage.runs,
+                requests: report.coverage.requests,
+                skipped: report.coverage.skipped_apps.len(),
+            },
+            omitted_rows: 0,
+            total_rows,
         }
     }
+
+    /// Indexes of `rows`, most important first: rows with a significant change or a red
+    /// episode still open, then by runs (most first), then in report order.
+    pub fn rows_by_importance(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        order.sort_by_key(|&i| {
+            let m = &self.rows[i].metrics;
+            let urgent = m.failure.change.status == "significant"
+                || m.duration.change.status == "significant"
+                || m.restore.open > 0;
+            (!urgent, std::cmp::Reverse(m.runs), i)
+        });
+        order
+    }
+
+    /// This view with only the pipeline rows at `kept` (indexes of `rows`; shown in report
+    /// order whatever the order given), the time-to-restore rows of those pipelines, and the apps
+    /// that keep a row (or never had one).
+    pub fn keeping(&self, kept: &[usize]) -> View {
+        let kept: std::collections::BTreeSet<usize> = kept.iter().copied().collect();
+        let mut view = self.clone();
+        // `rows` lists every app's rows in turn, so one running index walks both.
+        let mut index = 0;
+        view.apps = Vec::with_capacity(self.apps.len());
+        for app in &self.apps {
+            let mut trimmed = app.clone();
+            trimmed.rows.clear();
+            for row in &app.rows {
+                if kept.contains(&index) {
+                    trimmed.rows.push(row.clone());
+                }
+                index += 1;
+            }
+            if app.rows.is_empty() || !trimmed.rows.is_empty() {
+                view.apps.push(trimmed);
+            }
+        }
+        view.rows = view.apps.iter().flat_map(|a| a.rows.clone()).collect();
+        view.restore_rows.retain(|r| {
+            view.rows.iter().any(|row| {
+                row.app_slug == r.app_slug && row.name_full == r.name_full && row.kind == r.kind
+            })
+        });
+        view.omitted_rows = self.rows.len() - view.rows.len();
+        view
+    }
 }
+
 
 /// Text for a table cell: shortened so one long name cannot stretch the table.
 fn human_text(text: &str, max: usize) -> String {
