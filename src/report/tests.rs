@@ -245,3 +245,232 @@ fn template_errors_name_the_template() {
         "{message}"
     );
 }
+
+#[test]
+fn template_errors_carry_a_line_number() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("report.md.j2"),
+        "line one\nline two {{ view.total.runs }}\n{{ nothing_here }}\n",
+    )
+    .expect("write");
+    let message = super::render_with(&sample_report(), Format::Markdown, Some(dir.path()))
+        .expect_err("undefined variable")
+        .to_string();
+    assert!(message.contains("undefined"), "{message}");
+    assert!(message.contains("report.md.j2:3"), "{message}");
+}
+
+/// The Markdown as GitHub's parser sees it: every table row has the header's number of cells,
+/// no hostile text forms a link, code span, emphasis or raw HTML, and each hostile name lies
+/// whole inside one cell.
+mod gfm {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+    use super::*;
+    use crate::report::fixtures::HOSTILE_PIPELINE;
+
+    /// The template's own HTML: the marker comment and these tags, nothing else.
+    const OWN_HTML: &[&str] = &[
+        "<!-- ci-vitals:report -->",
+        "<br>",
+        "<details>",
+        "</details>",
+        "<summary>",
+        "</summary>",
+        "<b>",
+        "</b>",
+        "<sub>",
+        "</sub>",
+    ];
+
+    /// Tables as lists of rows of cell texts (header row first), after checking the events.
+    fn parse(md: &str) -> Vec<Vec<Vec<String>>> {
+        let mut tables = Vec::new();
+        let mut cell: Option<String> = None;
+        for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
+        {
+            match event {
+                Event::Start(Tag::Table(_)) => tables.push(Vec::new()),
+                Event::Start(Tag::TableHead | Tag::TableRow) => {
+                    if let Some(table) = tables.last_mut() {
+                        table.push(Vec::new());
+                    }
+                }
+                Event::Start(Tag::TableCell) => cell = Some(String::new()),
+                Event::End(TagEnd::TableCell) => {
+                    let text = cell.take().expect("a cell was open");
+                    let row = tables
+                        .last_mut()
+                        .and_then(|t| t.last_mut())
+                        .expect("a row is open");
+                    row.push(text);
+                }
+                Event::Text(text) => {
+                    if let Some(c) = cell.as_mut() {
+                        c.push_str(&text);
+                    }
+                }
+                Event::Html(html) | Event::InlineHtml(html) => {
+                    // Once the template's own tags are taken out no tag may remain: untrusted
+                    // text inside a `<summary>` line is written with entities.
+                    let rest = OWN_HTML
+                        .iter()
+                        .fold(html.to_string(), |text, own| text.replace(own, ""));
+                    assert!(
+                        !rest.contains('<') && !rest.contains("-->"),
+                        "raw HTML {html:?}"
+                    );
+                }
+                Event::Code(code) => panic!("a code span formed: {code:?}"),
+                Event::Start(
+                    tag @ (Tag::Link { .. }
+                    | Tag::Image { .. }
+                    | Tag::Emphasis
+                    | Tag::Strikethrough),
+                ) => panic!("hostile text formed {tag:?}"),
+                _ => {}
+            }
+        }
+        tables
+    }
+
+    fn check_tables(md: &str) -> Vec<Vec<Vec<String>>> {
+        let tables = parse(md);
+        assert!(!tables.is_empty(), "no table parsed");
+        for table in &tables {
+            let header = table[0].len();
+            for (i, row) in table.iter().enumerate() {
+                assert_eq!(row.len(), header, "row {i} of {} cells: {row:?}", row.len());
+            }
+        }
+        tables
+    }
+
+    /// Text as it reads on the page: zero-width spaces are invisible.
+    fn visible(text: &str) -> String {
+        text.replace('\u{200B}', "")
+    }
+
+    #[test]
+    fn fixture_tables_keep_their_columns_and_names_their_cells() {
+        let md = rendered(Format::Markdown);
+        let tables = check_tables(&md);
+        let cells: Vec<String> = tables
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|c| visible(c))
+            .collect();
+        // The pipelines table's first column holds the hostile title whole, as text.
+        assert!(cells.iter().any(|c| c == HOSTILE_TITLE), "{cells:?}");
+        assert!(
+            cells
+                .iter()
+                .any(|c| c == &format!("{HOSTILE_PIPELINE} · pipeline")),
+            "{cells:?}"
+        );
+        // The bidi control is gone, the backticks are text.
+        assert!(cells.iter().any(|c| c == "evil`code` · build"), "{cells:?}");
+    }
+
+    /// A report of 300 pipeline rows over the fixture's 2 apps, every tenth with a hostile name.
+    fn big_report() -> crate::report::Report {
+        let mut report = sample_report();
+        let template = report.apps[0].pipelines[0].clone();
+        for (a, app) in report.apps.iter_mut().enumerate() {
+            app.pipelines = (0..150)
+                .map(|i| {
+                    let mut p = template.clone();
+                    p.name = if i % 10 == 0 {
+                        format!("{HOSTILE_PIPELINE} | <!-- {i} --> `x`")
+                    } else {
+                        format!("app{a}-pipeline-{i:03}")
+                    };
+                    // Runs fall with the index, so importance by runs is well defined.
+                    p.metrics.current.runs = 500 - i as u64;
+                    // Only a few rows keep the fixture's significant change.
+                    if i % 37 != 5 {
+                        if let Some(change) = p.metrics.change.as_mut() {
+                            change.failure_rate.significant = false;
+                        }
+                    }
+                    p
+                })
+                .collect();
+        }
+        report
+    }
+
+    #[test]
+    fn a_300_row_report_fits_a_comment_with_a_note() {
+        let report = big_report();
+        // 150 + 150 = 300 rows.
+        let rows: usize = report.apps.iter().map(|a| a.pipelines.len()).sum();
+        assert_eq!(rows, 300);
+
+        let md = crate::report::render(&report, Format::Markdown).expect("renders");
+        let length = crate::report::github_length(&md);
+        assert!(length <= crate::report::DEFAULT_MAX_SIZE, "{length}");
+        assert!(md.starts_with("<!-- ci-vitals:report -->\n"));
+        let tables = check_tables(&md);
+        let kept = tables[0].len() - 1;
+        assert!(kept > 0 && kept < 300, "{kept} rows kept");
+        let note = format!("**{} of 300 pipeline rows left out**", 300 - kept);
+        assert!(md.contains(&note), "no note {note:?}");
+        // The note is outside every collapsed section.
+        let at = md.find(&note).expect("note");
+        assert_eq!(
+            md[..at].matches("<details>").count(),
+            md[..at].matches("</details>").count()
+        );
+        // The rows with a significant change are kept (i % 37 == 5 in each app: i = 5, 42,
+        // 79, 116 in the first app).
+        for i in [5, 42, 79, 116] {
+            assert!(md.contains(&format!("app0-pipeline-{i:03}")), "row {i} dropped");
+        }
+        // The least busy row of the first app (i = 149, 351 runs) is left out.
+        assert!(!md.contains("app0-pipeline-149"));
+
+        // With the job summary's limit everything fits and nothing is left out.
+        let whole = crate::report::render_with_options(
+            &report,
+            Format::Markdown,
+            &crate::report::RenderOptions {
+                max_size: 1_048_576,
+                ..Default::default()
+            },
+        )
+        .expect("renders");
+        assert!(!whole.contains("pipeline rows left out"));
+        assert_eq!(check_tables(&whole)[0].len() - 1, 300);
+    }
+
+    #[test]
+    fn importance_puts_significant_and_red_rows_first() {
+        let view = crate::report::view::View::from_report(&sample_report());
+        // Acme/ci's failure rate rose significantly: whichever row comes first must be urgent.
+        let order = view.rows_by_importance();
+        let first = &view.rows[order[0]];
+        assert!(
+            first.metrics.failure.change.status == "significant"
+                || first.metrics.duration.change.status == "significant"
+                || first.metrics.restore.open > 0
+        );
+        let kept = view.keeping(&order[..1]);
+        assert_eq!(kept.rows.len(), 1);
+        assert_eq!(kept.omitted_rows, view.rows.len() - 1);
+    }
+
+    #[test]
+    fn marker_keys_cannot_break_the_comment() {
+        assert_eq!(
+            crate::report::marker_line("report").expect("valid"),
+            "<!-- ci-vitals:report -->"
+        );
+        assert!(crate::report::marker_line("pr-42").is_ok());
+        for bad in ["", "a-->b", "a b", "x\n", "a--b", &"k".repeat(65)] {
+            assert!(crate::report::marker_line(bad).is_err(), "{bad:?}");
+        }
+    }
+}
