@@ -94,11 +94,7 @@ fn dates(window: &Window) -> Vec<NaiveDate> {
     let last = (window.until - TimeDelta::nanoseconds(1)).date_naive();
     let count = (last - first).num_days().max(0) as usize + 1;
     let skip = count.saturating_sub(MAX_POINTS);
-    first
-        .iter_days()
-        .skip(skip)
-        .take(count - skip)
-        .collect()
+    first.iter_days().skip(skip).take(count - skip).collect()
 }
 
 fn daily(runs: &[&Run], window: &Window, settings: &Settings) -> Vec<DailyPoint> {
@@ -294,12 +290,7 @@ mod tests {
         let first = &series.daily[0];
         // 5 runs: 3 succeeded, 1 failed, 1 in progress.
         assert_eq!(
-            (
-                first.runs,
-                first.succeeded,
-                first.failed,
-                first.in_progress
-            ),
+            (first.runs, first.succeeded, first.failed, first.in_progress),
             (5, 3, 1, 1)
         );
         // Durations of succeeded runs: [100, 200, 300]; p50 rank ceil(1.5) = 2 → 200,
@@ -328,7 +319,10 @@ mod tests {
         assert_eq!(empty.duration_s.p50, None);
         assert_eq!(empty.queue_s.p95, None);
         // The aborted run has a queue time but no duration (not succeeded).
-        assert_eq!((series.daily[2].aborted, series.daily[2].duration_s.n), (1, 0));
+        assert_eq!(
+            (series.daily[2].aborted, series.daily[2].duration_s.n),
+            (1, 0)
+        );
         assert_eq!(series.daily[2].queue_s.p50, Some(2.0));
         assert_eq!(series.daily[3].runs, 0);
     }
@@ -404,9 +398,16 @@ mod tests {
         let days = dates(&window);
         // 23 to 29 November: 7 dates.
         assert_eq!(days.len(), 7);
-        assert_eq!(days.last().map(|d| d.to_string()).as_deref(), Some("2026-11-29"));
+        assert_eq!(
+            days.last().map(|d| d.to_string()).as_deref(),
+            Some("2026-11-29")
+        );
         // An empty window has no dates.
-        assert!(dates(&Window { since: window.until, until: window.until }).is_empty());
+        assert!(dates(&Window {
+            since: window.until,
+            until: window.until
+        })
+        .is_empty());
     }
 
     #[test]
@@ -414,6 +415,9 @@ mod tests {
         let window = Window::ending_at(at("2026-11-30T00:00:00Z"), 1_000.0);
         let days = dates(&window);
         assert_eq!(days.len(), MAX_POINTS);
-        assert_eq!(days.last().map(|d| d.to_string()).as_deref(), Some("2026-11-29"));
+        assert_eq!(
+            days.last().map(|d| d.to_string()).as_deref(),
+            Some("2026-11-29")
+        );
     }
 }

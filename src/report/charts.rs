@@ -234,10 +234,7 @@ fn runs_chart(daily: &[DailyPoint]) -> Chart {
             if count == 0 {
                 continue;
             }
-            let (top, bottom) = (
-                plot.y((below + count) as f64),
-                plot.y(below as f64),
-            );
+            let (top, bottom) = (plot.y((below + count) as f64), plot.y(below as f64));
             let _ = write!(
                 plot.svg,
                 r#"<rect class="{class}" x="{x:.1}" y="{top:.1}" width="{bar:.1}" height="{h:.1}"><title>{date}: {count} {what} of {runs} runs (n = {runs})</title></rect>"#,
@@ -295,7 +292,10 @@ fn percentile_chart(
     plot.axes("time", duration_tick, &labels);
     plot.legend(&[("s-p50", "p50"), ("s-p95", "p95")]);
     for (class, value) in [
-        ("s-p95", (|p: &Percentiles| p.p95) as fn(&Percentiles) -> Option<f64>),
+        (
+            "s-p95",
+            (|p: &Percentiles| p.p95) as fn(&Percentiles) -> Option<f64>,
+        ),
         ("s-p50", |p: &Percentiles| p.p50),
     ] {
         // One path, with a new segment after every gap.
@@ -490,12 +490,14 @@ mod tests {
             .svg
             .contains("<title>2026-11-23: 10 succeeded of 12 runs (n = 12)</title>"));
         // Week of 23 November: 15 of 72 = 20.8%.
-        assert!(charts[2]
-            .svg
-            .contains("week of 2026-11-23: 20.8% [")
-            && charts[2].svg.contains("15 failed of 72 decided (n = 72)"));
+        assert!(
+            charts[2].svg.contains("week of 2026-11-23: 20.8% [")
+                && charts[2].svg.contains("15 failed of 72 decided (n = 72)")
+        );
         // 29 November has no queue value: the caption says there is a gap, and no dot is drawn.
-        assert!(charts[3].caption.contains("a gap marks a day without values"));
+        assert!(charts[3]
+            .caption
+            .contains("a gap marks a day without values"));
         assert_eq!(charts[3].svg.matches("class=\"dot s-p50\"").count(), 6);
     }
 

@@ -7,13 +7,13 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::{Coverage, Report, SettingsInfo, Source, SourceKind, WindowInfo, SCHEMA_VERSION};
+use crate::metrics::series::{DailyPoint, Percentiles, Series, WeeklyPoint};
+use crate::metrics::wilson;
 use crate::metrics::{
     AbortedAs, AppMetrics, Change, Credits, DurationChange, DurationPopulation, DurationStats,
     FailureRateChange, GroupMetrics, PipelineMetrics, QueueStats, RestoreStats, RunsChange,
     WindowMetrics,
 };
-use crate::metrics::series::{DailyPoint, Percentiles, Series, WeeklyPoint};
-use crate::metrics::wilson;
 use crate::model::{ErrorCode, RunKind, SkippedApp};
 
 /// The hostile app title of the fixture.
@@ -437,7 +437,8 @@ fn date(day: u32) -> chrono::NaiveDate {
 /// Sunday 29 November has no queue time recorded, to show a gap.
 pub fn sample_series() -> Series {
     // (day, runs, failed, aborted, duration p50, p95, queue p50, p95)
-    let days: [(u32, u64, u64, u64, f64, f64, Option<f64>, Option<f64>); 7] = [
+    type Day = (u32, u64, u64, u64, f64, f64, Option<f64>, Option<f64>);
+    let days: [Day; 7] = [
         (23, 12, 2, 0, 290.0, 1_830.0, Some(14.0), Some(95.0)),
         (24, 10, 1, 0, 301.0, 1_902.0, Some(12.0), Some(60.0)),
         (25, 11, 3, 1, 312.0, 2_105.0, Some(25.0), Some(180.0)),

@@ -288,8 +288,7 @@ mod gfm {
     fn parse(md: &str) -> Vec<Vec<Vec<String>>> {
         let mut tables = Vec::new();
         let mut cell: Option<String> = None;
-        for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        {
+        for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
             match event {
                 Event::Start(Tag::Table(_)) => tables.push(Vec::new()),
                 Event::Start(Tag::TableHead | Tag::TableRow) => {
@@ -427,7 +426,10 @@ mod gfm {
         // The rows with a significant change are kept (i % 37 == 5 in each app: i = 5, 42,
         // 79, 116 in the first app).
         for i in [5, 42, 79, 116] {
-            assert!(md.contains(&format!("app0-pipeline-{i:03}")), "row {i} dropped");
+            assert!(
+                md.contains(&format!("app0-pipeline-{i:03}")),
+                "row {i} dropped"
+            );
         }
         // The least busy row of the first app (i = 149, 351 runs) is left out.
         assert!(!md.contains("app0-pipeline-149"));

@@ -340,7 +340,6 @@ impl View {
     }
 }
 
-
 /// Text for a table cell: shortened so one long name cannot stretch the table.
 fn human_text(text: &str, max: usize) -> String {
     super::escape::truncate(text, max).into_owned()

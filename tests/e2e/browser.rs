@@ -200,7 +200,10 @@ fn top_left_rgb(bytes: &[u8]) -> [u8; 3] {
     flate2::read::ZlibDecoder::new(compressed.as_slice())
         .read_exact(&mut first)
         .expect("PNG data");
-    assert_ne!(first[0], 2, "an average filter would change the first pixel");
+    assert_ne!(
+        first[0], 2,
+        "an average filter would change the first pixel"
+    );
     [first[1], first[2], first[3]]
 }
 
@@ -269,7 +272,11 @@ fn check_screenshot(width: u32, scheme: Scheme) {
     assert_eq!(png_size(&bytes), (width, SHOT_HEIGHT));
     // A blank page compresses to a few kilobytes; text, charts and tables take far more.
     assert!(bytes.len() > 30_000, "screenshot of {} bytes", bytes.len());
-    assert_eq!(top_left_rgb(&bytes), scheme.background(), "{scheme:?} scheme");
+    assert_eq!(
+        top_left_rgb(&bytes),
+        scheme.background(),
+        "{scheme:?} scheme"
+    );
 }
 
 #[test]

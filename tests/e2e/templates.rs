@@ -9,7 +9,8 @@ use assert_cmd::Command;
 
 fn ci_vitals() -> Command {
     let mut cmd = Command::cargo_bin("ci-vitals").expect("binary");
-    cmd.env_remove("BITRISE_TOKEN").env_remove("BITRISE_API_URL");
+    cmd.env_remove("BITRISE_TOKEN")
+        .env_remove("BITRISE_API_URL");
     cmd
 }
 
@@ -41,7 +42,12 @@ fn dump_writes_every_builtin_and_refuses_to_overwrite() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    for expected in ["report.md.j2", "report.html.j2", "_styles.css.j2", "_macros.md.j2"] {
+    for expected in [
+        "report.md.j2",
+        "report.html.j2",
+        "_styles.css.j2",
+        "_macros.md.j2",
+    ] {
         assert!(names.iter().any(|n| n == expected), "{names:?}");
     }
     let original = std::fs::read_to_string(dir.join("report.md.j2")).expect("read");
@@ -52,7 +58,10 @@ fn dump_writes_every_builtin_and_refuses_to_overwrite() {
     let out = dump(&dir, false);
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("report.md.j2") && stderr.contains("--force"), "{stderr}");
+    assert!(
+        stderr.contains("report.md.j2") && stderr.contains("--force"),
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("report.md.j2")).expect("read"),
         "edited"
@@ -79,7 +88,10 @@ fn report_renders_with_an_edited_template() {
     let out = demo_report(&["--templates", dir.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let md = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(md.starts_with("<!-- ci-vitals:report -->\n## CI vitals"), "{md}");
+    assert!(
+        md.starts_with("<!-- ci-vitals:report -->\n## CI vitals"),
+        "{md}"
+    );
     // The demo's Larkspur iOS ci-pipeline had 52 runs (see the built-in report).
     assert!(md.contains("* ci-pipeline: 52 runs"), "{md}");
     assert!(!md.contains("| App | Pipeline | Runs |"));
@@ -101,7 +113,10 @@ fn an_undefined_variable_names_the_template_and_line() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot render template report.html.j2"), "{stderr}");
+    assert!(
+        stderr.contains("cannot render template report.html.j2"),
+        "{stderr}"
+    );
     assert!(stderr.contains("undefined"), "{stderr}");
     assert!(stderr.contains("report.html.j2:2"), "{stderr}");
 }
