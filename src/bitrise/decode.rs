@@ -1,17 +1,29 @@
 //! Snapshot → domain: turns the raw app objects and pipelines-list items kept in a snapshot
 //! into [`App`]s and [`Run`]s. Tolerant: an item that cannot be decoded is left out with a
 //! warning naming the app, the item and the JSON path; nothing is dropped silently.
+//!
+//! Pipeline details (attempts and workflows) are attached to their pipeline runs here too; a
+//! detail that cannot be decoded is left out with a warning and its run stays, without detail.
 
 use std::collections::HashSet;
 
-use super::wire::{self, WireApp, WireRun};
-use crate::model::{App, AppRuns, Dataset, ErrorCode, Outcome, Run, RunKind, SkippedApp, Trigger};
+use serde_json::{Map, Value};
+
+use super::wire::{self, WireApp, WireDetail, WireRun, WireWorkflow};
+use crate::model::{
+    App, AppRuns, Attempt, Dataset, ErrorCode, Outcome, PipelineDetail, Run, RunKind, SkippedApp,
+    Trigger, WorkflowRun,
+};
 use crate::snapshot::{Snapshot, SnapshotApp};
 
 /// See [`super::decode_snapshot`].
 pub(crate) fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
+    // The fetch's own notes (details that could not be read, ...) come first: they are as much
+    // a part of the data's quality as what decoding finds.
     let mut dataset = Dataset {
         skipped_apps: snapshot.skipped_apps.clone(),
+        warnings: snapshot.warnings.clone(),
+        details_read: snapshot.details_fetched,
         ..Dataset::default()
     };
     for (index, raw) in snapshot.apps.iter().enumerate() {
@@ -47,7 +59,9 @@ fn decode_app(raw: &SnapshotApp, warnings: &mut Vec<String>) -> Result<AppRuns, 
         match wire::decode::<WireRun>(item) {
             Ok(run) => {
                 if seen.insert(run.slug.clone()) {
-                    runs.push(domain_run(run));
+                    let mut run = domain_run(run);
+                    run.detail = run_detail(&app.slug, &run, &raw.details, warnings);
+                    runs.push(run);
                 } else {
                     duplicates += 1;
                 }
@@ -97,6 +111,85 @@ fn domain_run(run: WireRun) -> Run {
     }
 }
 
+/// The decoded detail of a pipeline run, when the snapshot holds one that decodes.
+fn run_detail(
+    app: &str,
+    run: &Run,
+    details: &Map<String, Value>,
+    warnings: &mut Vec<String>,
+) -> Option<PipelineDetail> {
+    if run.kind != RunKind::Pipeline {
+        return None;
+    }
+    let raw = details.get(&run.slug)?;
+    match wire::decode::<WireDetail>(raw) {
+        Ok(detail) => Some(domain_detail(detail)),
+        Err(reason) => {
+            warnings.push(format!(
+                "app {app}: detail of run {} left out: {reason}",
+                run.slug
+            ));
+            None
+        }
+    }
+}
+
+/// Attempts in number order; workflows with the stages flattened in stage order, each workflow
+/// of a stage depending on every workflow of the stage before (besides its own `depends_on`).
+fn domain_detail(detail: WireDetail) -> PipelineDetail {
+    let mut attempts: Vec<Attempt> = detail
+        .attempts
+        .into_iter()
+        .map(|a| Attempt {
+            number: a.number_in_pipeline_build_scope,
+            outcome: a
+                .status
+                .as_deref()
+                .map_or(Outcome::Other, Outcome::from_detail_status),
+            triggered_at: a.triggered_at,
+        })
+        .collect();
+    attempts.sort_by_key(|a| a.number);
+
+    let mut workflows: Vec<WorkflowRun> =
+        detail.workflows.into_iter().map(domain_workflow).collect();
+    let mut previous_stage: Vec<String> = Vec::new();
+    for stage in detail.stages {
+        let names: Vec<String> = stage.workflows.iter().map(|w| w.name.clone()).collect();
+        for wire_workflow in stage.workflows {
+            let mut workflow = domain_workflow(wire_workflow);
+            let own = std::mem::take(&mut workflow.depends_on);
+            workflow.depends_on = previous_stage.clone();
+            for name in own {
+                if !workflow.depends_on.contains(&name) {
+                    workflow.depends_on.push(name);
+                }
+            }
+            workflows.push(workflow);
+        }
+        // An empty stage does not cut the chain: the next stage waits for the last non-empty one.
+        if !names.is_empty() {
+            previous_stage = names;
+        }
+    }
+    PipelineDetail {
+        attempts,
+        workflows,
+    }
+}
+
+fn domain_workflow(workflow: WireWorkflow) -> WorkflowRun {
+    let status = workflow.status.unwrap_or_default();
+    WorkflowRun {
+        outcome: Outcome::from_detail_status(&status),
+        status,
+        name: workflow.name,
+        started_at: workflow.started_at,
+        finished_at: workflow.finished_at,
+        depends_on: workflow.depends_on,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +220,8 @@ mod tests {
                 error: ErrorCode::InvalidPermissions,
                 message: "HTTP 403".to_owned(),
             }],
+            details_fetched: false,
+            warnings: vec![],
         }
     }
 

@@ -68,6 +68,8 @@ pub fn snapshot() -> Snapshot {
                  product access to this app"
             ),
         }],
+        details_fetched: true,
+        warnings: Vec::new(),
     }
 }
 
