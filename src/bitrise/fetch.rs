@@ -236,7 +236,8 @@ impl AppDetails {
         let (first_run, first_error) = self.failures.first()?;
         let missing = self.failures.len();
         Some(format!(
-            "app {app}: {missing} of {} pipeline detail{} could not be read (first, run              {first_run}: {}); those runs have no attempts or workflows",
+            "app {app}: {missing} of {} pipeline detail{} could not be read (first, run \
+             {first_run}: {}); those runs have no attempts or workflows",
             self.wanted,
             if self.wanted == 1 { "" } else { "s" },
             first_error.message

@@ -9,3 +9,4 @@ mod bitrise_client;
 mod browser;
 mod check;
 mod cli;
+mod details;
