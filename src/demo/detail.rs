@@ -474,3 +474,61 @@ fn workflow_names(staged: bool) -> &'static [(&'static str, &'static [&'static s
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("test timestamp")
+    }
+
+    #[test]
+    fn a_running_graph_has_its_first_workflow_done_and_the_next_ones_going() {
+        // 10 minutes in: check-change-type took min(600 × 0.3, 60) = 60 s; build-app and lint
+        // (waiting only for it) started min(600 × 0.05, 10) = 10 s later; the tests wait.
+        let start = at("2026-11-29T23:50:00Z");
+        let steps = running(false, start, at("2026-11-30T00:00:00Z"));
+        let seen: Vec<(&str, &str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = steps
+            .iter()
+            .map(|s| (s.name, s.status, s.started, s.finished))
+            .collect();
+        let next = Some(at("2026-11-29T23:51:10Z"));
+        assert_eq!(
+            seen,
+            [
+                (
+                    CHECK,
+                    "succeeded",
+                    Some(start),
+                    Some(at("2026-11-29T23:51:00Z"))
+                ),
+                (BUILD, "running", next, None),
+                (LINT, "running", next, None),
+                (UNIT, "initializing", None, None),
+                (SHARD_1, "initializing", None, None),
+                (SHARD_2, "initializing", None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rescued_run_ends_with_the_rerun_of_its_flaky_workflow() {
+        let (start, end) = (at("2026-11-20T10:00:00Z"), at("2026-11-20T10:20:00Z"));
+        let mut rng = SplitMix64::seeded("rescue");
+        let (steps, rerun_at) = rescued_graph(SHARD_2, start, end, &mut rng);
+        assert!(steps.iter().all(|s| s.status == "succeeded"));
+        let shard = steps.iter().find(|s| s.name == SHARD_2).expect("shard");
+        assert_eq!(shard.finished, Some(end));
+        assert!(shard.started.is_some_and(|s| s > rerun_at));
+        // Attempt 1 took 55–60 % of the 20 minutes: everything else ended by 12 minutes in.
+        let others_end = steps
+            .iter()
+            .filter(|s| s.name != SHARD_2)
+            .filter_map(|s| s.finished)
+            .max()
+            .expect("others");
+        assert!(others_end <= start + TimeDelta::minutes(12));
+        assert!(rerun_at > others_end);
+    }
+}
