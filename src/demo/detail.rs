@@ -489,7 +489,13 @@ mod tests {
         // (waiting only for it) started min(600 × 0.05, 10) = 10 s later; the tests wait.
         let start = at("2026-11-29T23:50:00Z");
         let steps = running(false, start, at("2026-11-30T00:00:00Z"));
-        let seen: Vec<(&str, &str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = steps
+        type Seen<'a> = (
+            &'a str,
+            &'a str,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+        );
+        let seen: Vec<Seen> = steps
             .iter()
             .map(|s| (s.name, s.status, s.started, s.finished))
             .collect();
