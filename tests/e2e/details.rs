@@ -76,7 +76,7 @@ fn detail_requests(fake: &FakeBitrise) -> BTreeSet<String> {
 }
 
 /// Alpha: pipeline runs a1, a2 and a3 in the span, a standalone build, a pipeline run before
-/// the span. Bravo: pipeline runs b1, b2. Every detail request waits 150 ms, so that they
+/// the span and one at its (exclusive) end. Bravo: pipeline runs b1, b2. Every detail request waits 150 ms, so that they
 /// overlap if the client lets them.
 fn two_apps() -> FakeBitrise {
     let mut builder = FakeBitrise::builder()
@@ -85,6 +85,7 @@ fn two_apps() -> FakeBitrise {
         .runs(
             ALPHA,
             vec![
+                pipeline_run("a-late", "ci", 1, "2026-11-30T00:00:00Z"),
                 pipeline_run("a1", "ci", 1, "2026-11-29T10:00:00Z"),
                 standalone_build("a-build", "lint", 1, "2026-11-28T10:00:00Z"),
                 pipeline_run("a2", "ci", 2, "2026-11-27T10:00:00Z"),
@@ -100,6 +101,7 @@ fn two_apps() -> FakeBitrise {
             ],
         );
     for (app_slug, run, t) in [
+        (ALPHA, "a-late", "2026-11-30T00:00:00Z"),
         (ALPHA, "a1", "2026-11-29T10:00:00Z"),
         (ALPHA, "a2", "2026-11-27T10:00:00Z"),
         (ALPHA, "a3", "2026-11-20T10:00:00Z"),
@@ -122,7 +124,8 @@ async fn details_are_read_for_pipeline_runs_in_the_span_only_and_concurrently() 
     let client = client(&fake, 3, 0);
     let outcome = fetch(&client, &plan()).await.expect("fetch");
 
-    // 5 of 7 runs: not the standalone build, not a-old (before the span).
+    // 5 of 8 runs: not the standalone build, not a-old (before the span), not a-late (at its
+    // exclusive end).
     let expected: BTreeSet<String> = [
         (ALPHA, "a1"),
         (ALPHA, "a2"),
@@ -162,7 +165,7 @@ async fn without_details_no_detail_is_requested() {
     let outcome = fetch(&client(&fake, 3, 0), &plan).await.expect("fetch");
     assert!(detail_requests(&fake).is_empty());
     assert!(outcome.apps.iter().all(|a| a.details.is_empty()));
-    assert_eq!(outcome.apps[0].runs.len(), 5, "the runs are all there");
+    assert_eq!(outcome.apps[0].runs.len(), 6, "the runs are all there");
 }
 
 #[tokio::test]
