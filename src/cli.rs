@@ -150,6 +150,11 @@ pub struct WindowArgs {
     /// Do not compare with the previous window.
     #[arg(long)]
     pub no_compare: bool,
+
+    /// Do not read pipeline details (attempts, workflows): one request per pipeline run fewer,
+    /// and the reliability and workflow metrics become null.
+    #[arg(long)]
+    pub no_details: bool,
 }
 
 #[derive(Debug, Clone, Args)]

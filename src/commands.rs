@@ -296,11 +296,16 @@ async fn fetch_snapshot(
     let plan = FetchPlan {
         apps: source.apps.clone(),
         span: windows.span(),
+        details: !window_args.no_details,
     };
     let outcome = bitrise::fetch(&client, &plan).await?;
     for app in &outcome.apps {
         let slug = app.app.get("slug").and_then(|s| s.as_str()).unwrap_or("?");
-        log.detail(&format!("app {slug}: {} run(s) read", app.runs.len()));
+        log.detail(&format!(
+            "app {slug}: {} run(s), {} pipeline detail(s) read",
+            app.runs.len(),
+            app.details.len()
+        ));
     }
     let snapshot = Snapshot {
         snapshot_version: SNAPSHOT_VERSION,
@@ -310,6 +315,10 @@ async fn fetch_snapshot(
         previous_window: windows.previous,
         apps: outcome.apps,
         skipped_apps: outcome.skipped_apps,
+        details_fetched: plan.details,
+        // Kept in the snapshot so that `report --input` shows them too; decoding carries them
+        // into the dataset's warnings, which every command prints and reports.
+        warnings: outcome.warnings,
     };
     Ok((snapshot, client.requests(), warnings))
 }

@@ -26,6 +26,14 @@ pub struct Snapshot {
     pub apps: Vec<SnapshotApp>,
     #[serde(default)]
     pub skipped_apps: Vec<SkippedApp>,
+    /// Whether the fetch read pipeline details (`false` with `--no-details` and in files
+    /// written before details existed): without them the detail-based metrics are `null`.
+    #[serde(default)]
+    pub details_fetched: bool,
+    /// Data-quality notes of the fetch (e.g. details that could not be read), shown in every
+    /// report made from this snapshot.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// One app: its object and its pipelines-list items exactly as the API returned them.
@@ -33,7 +41,8 @@ pub struct Snapshot {
 pub struct SnapshotApp {
     pub app: Value,
     pub runs: Vec<Value>,
-    /// Pipeline details keyed by run slug (filled by later versions; empty for now).
+    /// Pipeline details (`GET /v0.1/apps/{app}/pipelines/{id}`) as the API returned them, keyed
+    /// by run slug; a detail that could not be read is absent.
     #[serde(default)]
     pub details: Map<String, Value>,
 }
@@ -190,9 +199,14 @@ mod tests {
             apps: vec![SnapshotApp {
                 app: json!({"slug": "aaaa", "title": "App", "unknown": [1, 2]}),
                 runs: vec![json!({"slug": "r1", "status": 1})],
-                details: Map::new(),
+                details: Map::from_iter([(
+                    "r1".to_owned(),
+                    json!({"id": "r1", "status": "succeeded", "attempts": []}),
+                )]),
             }],
             skipped_apps: vec![],
+            details_fetched: true,
+            warnings: vec!["app aaaa: 1 of 2 pipeline details could not be read".to_owned()],
         }
     }
 
@@ -229,6 +243,24 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("bad.json"), "{text}");
         assert!(text.contains("window.since"), "{text}");
+    }
+
+    #[test]
+    fn files_without_details_read_as_not_fetched() {
+        // A file written before details existed: no `details`, `details_fetched`, `warnings`.
+        let mut value = serde_json::to_value(sample()).expect("value");
+        let fields = value.as_object_mut().expect("object");
+        fields.remove("details_fetched");
+        fields.remove("warnings");
+        value["apps"][0]
+            .as_object_mut()
+            .expect("app")
+            .remove("details");
+        let bytes = serde_json::to_vec(&value).expect("bytes");
+        let old = decode(Path::new("old.json"), &bytes).expect("old snapshot");
+        assert!(!old.details_fetched);
+        assert!(old.warnings.is_empty());
+        assert!(old.apps[0].details.is_empty());
     }
 
     #[test]

@@ -33,7 +33,11 @@ pub(crate) const HINT_PERMISSIONS: &str =
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Resource<'a> {
     Apps,
-    Pipelines { app: &'a str },
+    Pipelines {
+        app: &'a str,
+    },
+    /// A pipeline detail: a 404 means the run is gone, not that the app is hidden.
+    PipelineDetail,
 }
 
 /// The shared parts of a [`Client`]; behind an `Arc` so per-app tasks can hold the client.

@@ -1,17 +1,29 @@
 //! Snapshot → domain: turns the raw app objects and pipelines-list items kept in a snapshot
 //! into [`App`]s and [`Run`]s. Tolerant: an item that cannot be decoded is left out with a
 //! warning naming the app, the item and the JSON path; nothing is dropped silently.
+//!
+//! Pipeline details (attempts and workflows) are attached to their pipeline runs here too; a
+//! detail that cannot be decoded is left out with a warning and its run stays, without detail.
 
 use std::collections::HashSet;
 
-use super::wire::{self, WireApp, WireRun};
-use crate::model::{App, AppRuns, Dataset, ErrorCode, Outcome, Run, RunKind, SkippedApp, Trigger};
+use serde_json::{Map, Value};
+
+use super::wire::{self, WireApp, WireDetail, WireRun, WireWorkflow};
+use crate::model::{
+    App, AppRuns, Attempt, Dataset, ErrorCode, Outcome, PipelineDetail, Run, RunKind, SkippedApp,
+    Trigger, WorkflowRun,
+};
 use crate::snapshot::{Snapshot, SnapshotApp};
 
 /// See [`super::decode_snapshot`].
 pub(crate) fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
+    // The fetch's own notes (details that could not be read, ...) come first: they are as much
+    // a part of the data's quality as what decoding finds.
     let mut dataset = Dataset {
         skipped_apps: snapshot.skipped_apps.clone(),
+        warnings: snapshot.warnings.clone(),
+        details_read: snapshot.details_fetched,
         ..Dataset::default()
     };
     for (index, raw) in snapshot.apps.iter().enumerate() {
@@ -47,7 +59,9 @@ fn decode_app(raw: &SnapshotApp, warnings: &mut Vec<String>) -> Result<AppRuns, 
         match wire::decode::<WireRun>(item) {
             Ok(run) => {
                 if seen.insert(run.slug.clone()) {
-                    runs.push(domain_run(run));
+                    let mut run = domain_run(run);
+                    run.detail = run_detail(&app.slug, &run, &raw.details, warnings);
+                    runs.push(run);
                 } else {
                     duplicates += 1;
                 }
@@ -97,6 +111,85 @@ fn domain_run(run: WireRun) -> Run {
     }
 }
 
+/// The decoded detail of a pipeline run, when the snapshot holds one that decodes.
+fn run_detail(
+    app: &str,
+    run: &Run,
+    details: &Map<String, Value>,
+    warnings: &mut Vec<String>,
+) -> Option<PipelineDetail> {
+    if run.kind != RunKind::Pipeline {
+        return None;
+    }
+    let raw = details.get(&run.slug)?;
+    match wire::decode::<WireDetail>(raw) {
+        Ok(detail) => Some(domain_detail(detail)),
+        Err(reason) => {
+            warnings.push(format!(
+                "app {app}: detail of run {} left out: {reason}",
+                run.slug
+            ));
+            None
+        }
+    }
+}
+
+/// Attempts in number order; workflows with the stages flattened in stage order, each workflow
+/// of a stage depending on every workflow of the stage before (besides its own `depends_on`).
+fn domain_detail(detail: WireDetail) -> PipelineDetail {
+    let mut attempts: Vec<Attempt> = detail
+        .attempts
+        .into_iter()
+        .map(|a| Attempt {
+            number: a.number_in_pipeline_build_scope,
+            outcome: a
+                .status
+                .as_deref()
+                .map_or(Outcome::Other, Outcome::from_detail_status),
+            triggered_at: a.triggered_at,
+        })
+        .collect();
+    attempts.sort_by_key(|a| a.number);
+
+    let mut workflows: Vec<WorkflowRun> =
+        detail.workflows.into_iter().map(domain_workflow).collect();
+    let mut previous_stage: Vec<String> = Vec::new();
+    for stage in detail.stages {
+        let names: Vec<String> = stage.workflows.iter().map(|w| w.name.clone()).collect();
+        for wire_workflow in stage.workflows {
+            let mut workflow = domain_workflow(wire_workflow);
+            let own = std::mem::take(&mut workflow.depends_on);
+            workflow.depends_on = previous_stage.clone();
+            for name in own {
+                if !workflow.depends_on.contains(&name) {
+                    workflow.depends_on.push(name);
+                }
+            }
+            workflows.push(workflow);
+        }
+        // An empty stage does not cut the chain: the next stage waits for the last non-empty one.
+        if !names.is_empty() {
+            previous_stage = names;
+        }
+    }
+    PipelineDetail {
+        attempts,
+        workflows,
+    }
+}
+
+fn domain_workflow(workflow: WireWorkflow) -> WorkflowRun {
+    let status = workflow.status.unwrap_or_default();
+    WorkflowRun {
+        outcome: Outcome::from_detail_status(&status),
+        status,
+        name: workflow.name,
+        started_at: workflow.started_at,
+        finished_at: workflow.finished_at,
+        depends_on: workflow.depends_on,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +220,8 @@ mod tests {
                 error: ErrorCode::InvalidPermissions,
                 message: "HTTP 403".to_owned(),
             }],
+            details_fetched: false,
+            warnings: vec![],
         }
     }
 
@@ -192,5 +287,211 @@ mod tests {
         assert_eq!(skipped.error, ErrorCode::DecodeError);
         assert_eq!(skipped.title.as_deref(), Some("No slug"));
         assert!(skipped.message.contains("slug"), "{}", skipped.message);
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        s.parse().expect("test timestamp")
+    }
+
+    /// One app with the runs `r1` (pipeline), `b1` (standalone build) and the given details.
+    fn with_details(details: Value) -> Snapshot {
+        let mut s = snapshot(vec![(
+            json!({"slug": "aaaa"}),
+            vec![
+                json!({"slug": "r1", "is_pipeline": true, "triggered_workflow": "ci",
+                       "status": 1, "triggered_at": "2026-11-24T10:00:00Z"}),
+                json!({"slug": "b1", "is_pipeline": false, "status": 1,
+                       "triggered_at": "2026-11-24T09:00:00Z"}),
+            ],
+        )]);
+        s.apps[0].details = details.as_object().cloned().expect("details object");
+        s.details_fetched = true;
+        s
+    }
+
+    fn detail_of(d: &Dataset, slug: &str) -> Option<PipelineDetail> {
+        d.apps[0]
+            .runs
+            .iter()
+            .find(|r| r.slug == slug)
+            .expect("run")
+            .detail
+            .clone()
+    }
+
+    fn workflow(name: &str, status: &str, depends_on: &[&str]) -> WorkflowRun {
+        WorkflowRun {
+            name: name.to_owned(),
+            status: status.to_owned(),
+            outcome: Outcome::from_detail_status(status),
+            started_at: None,
+            finished_at: None,
+            depends_on: depends_on.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn dag_detail_decodes_attempts_and_workflows() {
+        // The shape of a real graph pipeline (invented values): no `data` wrapper, `depends_on`
+        // omitted on the root, a skipped workflow that never ran, unknown fields everywhere.
+        let s = with_details(json!({"r1": {
+            "id": "r1", "name": "ci", "type": "dag", "status": "succeeded", "abort_reason": "",
+            "put_on_hold_at": null, "current_attempt_id": "att-2",
+            "attempts": [
+                {"id": "att-2", "number_in_pipeline_build_scope": 2, "status": "succeeded",
+                 "triggered_at": "2026-11-24T10:20:00.500000Z"},
+                {"id": "att-1", "number_in_pipeline_build_scope": 1, "status": "failed",
+                 "triggered_at": "2026-11-24T10:00:00.250000Z"}
+            ],
+            "workflows": [
+                {"id": "w1", "external_id": "e1", "name": "check", "status": "succeeded",
+                 "started_at": "2026-11-24T10:00:02Z", "finished_at": "2026-11-24T10:00:30Z",
+                 "credit_cost": 1, "startFailureReason": ""},
+                {"id": "w2", "external_id": "e2", "name": "build", "status": "succeeded",
+                 "started_at": "2026-11-24T10:00:50Z", "finished_at": "2026-11-24T10:06:00Z",
+                 "depends_on": ["check"], "credit_cost": 8},
+                {"id": "w3", "external_id": "", "name": "docs", "status": "skipped",
+                 "started_at": null, "finished_at": null, "depends_on": ["check"],
+                 "credit_cost": null}
+            ]
+        }}));
+        let d = decode_snapshot(&s);
+        assert!(d.details_read);
+        assert!(d.warnings.is_empty(), "{:?}", d.warnings);
+        let detail = detail_of(&d, "r1").expect("detail");
+        // Sorted by number: attempt 1 (failed) first, though listed second.
+        assert_eq!(
+            detail.attempts,
+            [
+                Attempt {
+                    number: 1,
+                    outcome: Outcome::Failed,
+                    triggered_at: Some(at("2026-11-24T10:00:00.250Z")),
+                },
+                Attempt {
+                    number: 2,
+                    outcome: Outcome::Succeeded,
+                    triggered_at: Some(at("2026-11-24T10:20:00.500Z")),
+                },
+            ]
+        );
+        let mut check = workflow("check", "succeeded", &[]);
+        check.started_at = Some(at("2026-11-24T10:00:02Z"));
+        check.finished_at = Some(at("2026-11-24T10:00:30Z"));
+        let mut build = workflow("build", "succeeded", &["check"]);
+        build.started_at = Some(at("2026-11-24T10:00:50Z"));
+        build.finished_at = Some(at("2026-11-24T10:06:00Z"));
+        let docs = workflow("docs", "skipped", &["check"]);
+        assert_eq!(docs.outcome, Outcome::Other, "skipped is not a failure");
+        assert_eq!(detail.workflows, [check, build, docs]);
+        assert_eq!(detail_of(&d, "b1"), None, "builds have no detail");
+    }
+
+    #[test]
+    fn stages_flatten_in_order_with_implied_dependencies() {
+        // Stage "prepare" {setup}; stage "test" {unit, ui (own depends_on ["setup", "lint"])};
+        // an empty stage; stage "ship" {deploy}. Expected, by hand:
+        //   setup  → []                      (first stage)
+        //   unit   → [setup]                 (every workflow of "prepare")
+        //   ui     → [setup, lint]           (setup implied, lint its own, setup not repeated)
+        //   deploy → [unit, ui]              (the empty stage does not cut the chain)
+        let s = with_details(json!({"r1": {
+            "status": "failed",
+            "attempts": [{"number_in_pipeline_build_scope": 1, "status": "failed"}],
+            "stages": [
+                {"id": "s1", "name": "prepare", "workflows": [
+                    {"name": "setup", "status": "succeeded"}]},
+                {"id": "s2", "name": "test", "workflows": [
+                    {"name": "unit", "status": "succeeded"},
+                    {"name": "ui", "status": "failed", "depends_on": ["setup", "lint"]}]},
+                {"id": "s3", "name": "empty", "workflows": null},
+                {"id": "s4", "name": "ship", "workflows": [
+                    {"name": "deploy", "status": "skipped"}]}
+            ]
+        }}));
+        let detail = detail_of(&decode_snapshot(&s), "r1").expect("detail");
+        assert_eq!(
+            detail.workflows,
+            [
+                workflow("setup", "succeeded", &[]),
+                workflow("unit", "succeeded", &["setup"]),
+                workflow("ui", "failed", &["setup", "lint"]),
+                workflow("deploy", "skipped", &["unit", "ui"]),
+            ]
+        );
+        assert_eq!(detail.attempts.len(), 1);
+        assert_eq!(detail.attempts[0].triggered_at, None);
+    }
+
+    #[test]
+    fn null_and_empty_fields_are_tolerated() {
+        let s = with_details(json!({"r1": {
+            "attempts": [
+                {"number_in_pipeline_build_scope": "3", "status": "", "triggered_at": ""},
+                {"number_in_pipeline_build_scope": 1, "status": null, "triggered_at": null},
+                {"number_in_pipeline_build_scope": 2}
+            ],
+            "workflows": [
+                {"name": "w", "status": "", "started_at": "", "finished_at": null,
+                 "depends_on": null}
+            ],
+            "stages": null
+        }}));
+        let detail = detail_of(&decode_snapshot(&s), "r1").expect("detail");
+        let numbers: Vec<u32> = detail.attempts.iter().map(|a| a.number).collect();
+        assert_eq!(numbers, [1, 2, 3], "sorted; a numeric string is a number");
+        assert!(detail.attempts.iter().all(|a| a.outcome == Outcome::Other));
+        assert!(detail.attempts.iter().all(|a| a.triggered_at.is_none()));
+        assert_eq!(detail.workflows, [workflow("w", "", &[])]);
+        assert_eq!(detail.workflows[0].outcome, Outcome::Other);
+
+        // A detail with nothing in it is still a detail: the run was read, it had no attempts.
+        let bare = with_details(json!({"r1": {"attempts": null, "workflows": null}}));
+        assert_eq!(
+            detail_of(&decode_snapshot(&bare), "r1"),
+            Some(PipelineDetail::default())
+        );
+    }
+
+    #[test]
+    fn undecodable_detail_is_left_out_with_its_json_path() {
+        let s = with_details(json!({"r1": {
+            "attempts": [{"number_in_pipeline_build_scope": 1, "status": "failed"}],
+            "workflows": [
+                {"name": "ok", "status": "succeeded"},
+                {"status": "failed", "started_at": "2026-11-24T10:00:00Z"}
+            ]
+        }}));
+        let d = decode_snapshot(&s);
+        // The run stays, without its detail.
+        assert_eq!(d.apps[0].runs.len(), 2);
+        assert_eq!(detail_of(&d, "r1"), None);
+        assert_eq!(
+            d.warnings,
+            ["app aaaa: detail of run r1 left out: workflows[1]: missing field `name`"]
+        );
+
+        let s = with_details(json!({"r1": {
+            "attempts": [{"number_in_pipeline_build_scope": -1}]
+        }}));
+        let d = decode_snapshot(&s);
+        assert_eq!(
+            d.warnings,
+            [
+                "app aaaa: detail of run r1 left out: attempts[0].number_in_pipeline_build_scope: \
+              expected an attempt number, got -1"
+            ]
+        );
+    }
+
+    #[test]
+    fn fetch_warnings_and_details_flag_carry_over() {
+        let mut s = with_details(json!({}));
+        s.details_fetched = false;
+        s.warnings = vec!["app aaaa: 1 of 3 pipeline details could not be read".to_owned()];
+        let d = decode_snapshot(&s);
+        assert!(!d.details_read);
+        assert_eq!(d.warnings, s.warnings);
+        assert_eq!(detail_of(&d, "r1"), None, "no detail stored");
     }
 }

@@ -1,12 +1,17 @@
 //! Paging: the apps list (cursor `next`) and each app's pipelines list (cursor `before`, newest
 //! first), read concurrently across apps. Cursors are never trusted to terminate on their own:
 //! a cursor that repeats, or does not move back in time, ends the read with an error.
+//!
+//! After an app's runs are listed, the details of its pipeline runs in the span are read
+//! concurrently (bounded, like every request, by the client's semaphore). A detail that cannot
+//! be read is counted, not fatal; a rejected token still fails everything.
 
 use std::collections::HashSet;
 use std::future::Future;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+use tokio::task::JoinSet;
 
 use super::client::Resource;
 use super::wire::{self, ListPage, WireApp};
@@ -177,18 +182,30 @@ pub(crate) async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutc
     }
     let chosen = select_apps(&listed, &plan.apps);
     let span = plan.span;
+    let with_details = plan.details;
     let results = for_each_app(client, &chosen, move |client, app| async move {
-        read_runs(&client, &app.slug, span).await
+        let runs = read_runs(&client, &app.slug, span).await?;
+        let details = if with_details {
+            read_details(&client, &app.slug, &runs, span).await?
+        } else {
+            AppDetails::default()
+        };
+        Ok((runs, details))
     })
     .await?;
     let mut outcome = FetchOutcome::default();
     for (app, result) in chosen.into_iter().zip(results) {
         match result {
-            Ok(runs) => outcome.apps.push(SnapshotApp {
-                app: app.object,
-                runs,
-                details: serde_json::Map::new(),
-            }),
+            Ok((runs, details)) => {
+                if let Some(note) = details.missing_note(&app.slug) {
+                    outcome.warnings.push(note);
+                }
+                outcome.apps.push(SnapshotApp {
+                    app: app.object,
+                    runs,
+                    details: details.read,
+                });
+            }
             Err(e) => skipped_apps.push(SkippedApp {
                 slug: app.slug,
                 title: app.title,
@@ -199,6 +216,101 @@ pub(crate) async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutc
     }
     outcome.skipped_apps = skipped_apps;
     Ok(outcome)
+}
+
+/// The pipeline details read for one app, and those that could not be.
+#[derive(Debug, Default)]
+pub(crate) struct AppDetails {
+    /// Raw details keyed by run slug.
+    pub read: Map<String, Value>,
+    /// How many were asked for.
+    pub wanted: usize,
+    /// The failure of each detail that could not be read, in run-slug order.
+    pub failures: Vec<(String, ApiError)>,
+}
+
+impl AppDetails {
+    /// The warning of an app whose details were not all read, naming the count and the first
+    /// failure (so the user sees whether it was a 404, a 5xx or a broken body).
+    fn missing_note(&self, app: &str) -> Option<String> {
+        let (first_run, first_error) = self.failures.first()?;
+        let missing = self.failures.len();
+        Some(format!(
+            "app {app}: {missing} of {} pipeline detail{} could not be read (first, run \
+             {first_run}: {}); those runs have no attempts or workflows",
+            self.wanted,
+            if self.wanted == 1 { "" } else { "s" },
+            first_error.message
+        ))
+    }
+}
+
+/// The slugs of the pipeline runs among `items` triggered in `span`, in slug order without
+/// repeats: the runs whose details are read.
+pub(crate) fn detail_slugs(items: &[Value], span: Window) -> Vec<String> {
+    let mut slugs: Vec<String> = items
+        .iter()
+        .filter(|item| wire::item_is_pipeline(item))
+        .filter(|item| wire::item_triggered_at(item).is_some_and(|t| span.contains(t)))
+        .filter_map(wire::item_slug)
+        .collect();
+    slugs.sort();
+    slugs.dedup();
+    slugs
+}
+
+/// Reads the details of the pipeline runs among `items` in `span`, all at once (the client's
+/// semaphore bounds what is in flight). Fails only when the token is rejected; any other
+/// failure leaves that detail out and is counted.
+pub(crate) async fn read_details(
+    client: &Client,
+    app: &str,
+    items: &[Value],
+    span: Window,
+) -> Result<AppDetails, ApiError> {
+    let slugs = detail_slugs(items, span);
+    // Dropping the set (on an early return) aborts the reads still going.
+    let mut tasks = JoinSet::new();
+    for slug in &slugs {
+        let client = client.clone();
+        let path = format!("/v0.1/apps/{app}/pipelines/{slug}");
+        let slug = slug.clone();
+        tasks.spawn(async move {
+            let result = client
+                .get_json(&path, &[], Resource::PipelineDetail)
+                .await
+                .and_then(|value| match value {
+                    Value::Object(_) => Ok(value),
+                    other => Err(ApiError {
+                        code: ErrorCode::DecodeError,
+                        message: format!(
+                            "GET {path}: unexpected response: expected an object, got {}",
+                            wire::describe(&other)
+                        ),
+                    }),
+                });
+            (slug, result)
+        });
+    }
+    let mut details = AppDetails {
+        wanted: slugs.len(),
+        ..AppDetails::default()
+    };
+    while let Some(joined) = tasks.join_next().await {
+        let (slug, result) = joined.map_err(|e| ApiError {
+            code: ErrorCode::ApiError,
+            message: format!("reading the pipeline details of app {app} stopped: {e}"),
+        })?;
+        match result {
+            Ok(value) => {
+                details.read.insert(slug, value);
+            }
+            Err(e) if e.code == ErrorCode::InvalidCredentials => return Err(e),
+            Err(e) => details.failures.push((slug, e)),
+        }
+    }
+    details.failures.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(details)
 }
 
 /// One app's pipelines-list items, newest first, from just after `span.until` back to the

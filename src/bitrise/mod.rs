@@ -4,7 +4,7 @@
 //!
 //! - `client`: HTTP, retries, the classification of failures into [`ApiError`]s;
 //! - `wire`: the API's JSON shapes, decoded tolerantly (private);
-//! - `fetch`: paging of the apps and pipelines lists;
+//! - `fetch`: paging of the apps and pipelines lists, and the pipeline details;
 //! - `check`: the connection check ([`check`], [`CheckReport`]);
 //! - `decode`: snapshot objects → domain types ([`decode_snapshot`]).
 
@@ -91,17 +91,23 @@ pub struct FetchPlan {
     pub apps: Vec<String>,
     /// Read runs triggered in this span (the report window and the previous window).
     pub span: Window,
+    /// Also read the detail (attempts, workflows) of every pipeline run triggered in `span`.
+    pub details: bool,
 }
 
-/// What a fetch read: the apps with their raw objects, and the apps it could not read.
+/// What a fetch read: the apps with their raw objects (and pipeline details), the apps it could
+/// not read, and notes on what it read only in part.
 #[derive(Debug, Clone, Default)]
 pub struct FetchOutcome {
     pub apps: Vec<SnapshotApp>,
     pub skipped_apps: Vec<SkippedApp>,
+    /// One note per app whose pipeline details could not all be read, naming how many.
+    pub warnings: Vec<String>,
 }
 
-/// Reads the runs of the planned apps. Fails as a whole only when the apps cannot be listed
-/// (or the token is rejected anywhere); a single unreadable app is listed as skipped.
+/// Reads the runs of the planned apps, and their pipeline details when planned. Fails as a
+/// whole only when the apps cannot be listed (or the token is rejected anywhere); a single
+/// unreadable app is listed as skipped, a detail that cannot be read is left out with a warning.
 pub async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutcome, ApiError> {
     fetch::fetch(client, plan).await
 }

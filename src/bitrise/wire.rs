@@ -92,6 +92,54 @@ impl WireRun {
     }
 }
 
+/// A pipeline detail (`GET /v0.1/apps/{app}/pipelines/{id}`, no `data` wrapper). Only the
+/// parts the metrics use are read; `null` stands for an empty list anywhere.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireDetail {
+    #[serde(default, deserialize_with = "loose_list")]
+    pub attempts: Vec<WireAttempt>,
+    #[serde(default, deserialize_with = "loose_list")]
+    pub workflows: Vec<WireWorkflow>,
+    /// Stage-based pipelines group their workflows here instead of in `workflows`.
+    #[serde(default, deserialize_with = "loose_list")]
+    pub stages: Vec<WireStage>,
+}
+
+/// One (re)run of a pipeline.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireAttempt {
+    #[serde(deserialize_with = "required_attempt_number")]
+    pub number_in_pipeline_build_scope: u32,
+    #[serde(default, deserialize_with = "loose_string")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "loose_timestamp")]
+    pub triggered_at: Option<DateTime<Utc>>,
+}
+
+/// One workflow of a pipeline run.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireWorkflow {
+    #[serde(deserialize_with = "required_name")]
+    pub name: String,
+    #[serde(default, deserialize_with = "loose_string")]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "loose_timestamp")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "loose_timestamp")]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Omitted by the API when the workflow waits for nothing.
+    #[serde(default, deserialize_with = "loose_list")]
+    pub depends_on: Vec<String>,
+}
+
+/// A stage of a stage-based pipeline: its workflows run after every workflow of the stage
+/// before.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireStage {
+    #[serde(default, deserialize_with = "loose_list")]
+    pub workflows: Vec<WireWorkflow>,
+}
+
 /// Decodes `value` as `T`, the error carrying the JSON path (`triggered_at: invalid ...`).
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
@@ -109,6 +157,15 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T,
 /// to deduplicate items it does not otherwise decode.
 pub(crate) fn item_slug(item: &Value) -> Option<String> {
     id_of(item.get("slug")?)
+}
+
+/// Whether a raw item says it is a pipeline run (`is_pipeline` true, or `"true"`).
+pub(crate) fn item_is_pipeline(item: &Value) -> bool {
+    match item.get("is_pipeline") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true",
+        _ => false,
+    }
 }
 
 /// The `triggered_at` of a raw item, when it parses.
@@ -143,7 +200,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     })
 }
 
-fn describe(value: &Value) -> &'static str {
+pub(crate) fn describe(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -223,6 +280,25 @@ fn loose_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Ut
             describe(&v)
         ))),
     }
+}
+
+fn required_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    loose_string(d)?.ok_or_else(|| D::Error::custom("missing name"))
+}
+
+fn required_attempt_number<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let number = loose_int(d)?.ok_or_else(|| D::Error::custom("missing attempt number"))?;
+    u32::try_from(number)
+        .map_err(|_| D::Error::custom(format!("expected an attempt number, got {number}")))
+}
+
+/// A list where `null` (or a missing field, through `#[serde(default)]`) means empty.
+fn loose_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 fn required_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {

@@ -4,14 +4,15 @@
 //!
 //! The data is a [`Snapshot`] in the API's own shapes, decoded later by the same code as a
 //! snapshot written by `fetch`. [`traffic`] decides what happens (apps, pipelines, outcomes,
-//! times); [`wire`] writes it as the API would; [`rng`] supplies the seeded randomness.
+//! times); [`wire`] writes it as the API would, and [`detail`] the pipeline details (attempts,
+//! workflows, reruns); [`rng`] supplies the seeded randomness.
 
+mod detail;
 mod rng;
 mod traffic;
 mod wire;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::Map;
 
 use crate::model::{ErrorCode, SkippedApp, Window};
 use crate::snapshot::{Snapshot, SnapshotApp, SNAPSHOT_VERSION};
@@ -47,7 +48,7 @@ pub fn snapshot() -> Snapshot {
             SnapshotApp {
                 app: wire::app_object(app),
                 runs: items,
-                details: Map::new(),
+                details: detail::details(app, &runs, anchor),
             }
         })
         .collect();
@@ -68,6 +69,8 @@ pub fn snapshot() -> Snapshot {
                  product access to this app"
             ),
         }],
+        details_fetched: true,
+        warnings: Vec::new(),
     }
 }
 

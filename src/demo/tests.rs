@@ -203,7 +203,8 @@ fn snapshot_fields_are_anchored() {
     let previous = s.previous_window.expect("previous window");
     assert_eq!(previous.since, a - TimeDelta::days(28));
     assert_eq!(previous.until, a - TimeDelta::days(14));
-    assert!(s.apps.iter().all(|app| app.details.is_empty()));
+    assert!(s.details_fetched, "the demo has pipeline details");
+    assert!(s.warnings.is_empty(), "the demo fetch read every detail");
 }
 
 #[test]
@@ -583,4 +584,241 @@ fn credits_scale_with_duration() {
             i.slug
         );
     }
+}
+
+/// The raw detail of each pipeline item, with the item.
+fn with_details(snapshot: &Snapshot) -> Vec<(Item<'_>, Option<&Value>)> {
+    let details: BTreeMap<&str, &Value> = snapshot
+        .apps
+        .iter()
+        .flat_map(|a| a.details.iter().map(|(k, v)| (k.as_str(), v)))
+        .collect();
+    items(snapshot)
+        .into_iter()
+        .map(|item| {
+            let detail = details.get(item.slug).copied();
+            (item, detail)
+        })
+        .collect()
+}
+
+/// Whether a detail is a rescue: attempt 1 failed, attempt 2 succeeded, the run succeeded.
+fn rescued(detail: &Value) -> bool {
+    let attempts = detail["attempts"].as_array().expect("attempts");
+    attempts.len() == 2
+        && attempts[0]["status"] == "failed"
+        && attempts[1]["status"] == "succeeded"
+        && detail["status"] == "succeeded"
+}
+
+#[test]
+fn every_pipeline_run_has_a_detail_and_no_build_has_one() {
+    let s = snapshot();
+    assert!(s.details_fetched);
+    let mut pipelines = 0;
+    for (item, detail) in with_details(&s) {
+        if item.pipeline {
+            pipelines += 1;
+            let detail = detail.unwrap_or_else(|| panic!("no detail for {}", item.slug));
+            assert_eq!(detail["id"], item.slug);
+            assert_eq!(detail["name"], item.name);
+            assert_eq!(detail["triggered_at"], item.raw["triggered_at"]);
+        } else {
+            assert!(detail.is_none(), "build {} has a detail", item.slug);
+        }
+    }
+    let stored: usize = s.apps.iter().map(|a| a.details.len()).sum();
+    assert_eq!(
+        stored, pipelines,
+        "one detail per pipeline run, nothing else"
+    );
+    // Decoded by the real decoder: every detail decodes, none is left out.
+    let dataset = crate::bitrise::decode_snapshot(&s);
+    assert!(dataset.details_read);
+    assert!(
+        !dataset.warnings.iter().any(|w| w.contains("detail")),
+        "{:?}",
+        dataset.warnings
+    );
+    let decoded = dataset
+        .apps
+        .iter()
+        .flat_map(|a| &a.runs)
+        .filter(|r| r.detail.is_some())
+        .count();
+    assert_eq!(decoded, pipelines);
+}
+
+#[test]
+fn details_do_not_change_between_calls() {
+    let (a, b) = (snapshot(), snapshot());
+    for (x, y) in a.apps.iter().zip(&b.apps) {
+        assert_eq!(x.details, y.details);
+    }
+}
+
+#[test]
+fn rescued_share_of_mobile_ci_runs_is_between_5_and_8_percent() {
+    let s = snapshot();
+    let all = with_details(&s);
+    for app in [traffic::IOS_SLUG, traffic::ANDROID_SLUG] {
+        for w in [
+            Window::ending_at(anchor(), 28.0),
+            Window::ending_at(anchor(), 14.0),
+        ] {
+            let runs: Vec<_> = all
+                .iter()
+                .filter(|(i, _)| i.app == app && i.name == "ci-pipeline" && w.contains(i.t))
+                .collect();
+            let rescues = runs.iter().filter(|(_, d)| d.is_some_and(rescued)).count();
+            // Of all runs, and of the decided ones (succeeded or failed: the metric's base).
+            let decided = runs
+                .iter()
+                .filter(|(i, _)| [1, 2].contains(&i.status))
+                .count();
+            for base in [runs.len(), decided] {
+                let share = rescues as f64 / base as f64;
+                assert!(
+                    (0.05..=0.08).contains(&share),
+                    "{app} over {} days: {rescues} of {base} rescued ({share:.3})",
+                    w.days(),
+                );
+            }
+        }
+    }
+    // Nothing else has reruns.
+    let elsewhere = all
+        .iter()
+        .filter(|(i, _)| {
+            i.name != "ci-pipeline" || ![traffic::IOS_SLUG, traffic::ANDROID_SLUG].contains(&i.app)
+        })
+        .filter(|(_, d)| d.is_some_and(|d| d["attempts"].as_array().is_some_and(|a| a.len() > 1)))
+        .count();
+    assert_eq!(elsewhere, 0);
+}
+
+#[test]
+fn ios_reruns_repeat_the_flaky_shard_only() {
+    let s = snapshot();
+    let mut rescues = 0;
+    for (item, detail) in with_details(&s) {
+        let Some(detail) = detail.filter(|d| item.app == traffic::IOS_SLUG && rescued(d)) else {
+            continue;
+        };
+        rescues += 1;
+        let rerun_at = time(&detail["attempts"][1]["triggered_at"]).expect("attempt 2 time");
+        let rerun: Vec<&str> = detail["workflows"]
+            .as_array()
+            .expect("workflows")
+            .iter()
+            .filter(|w| time(&w["started_at"]).is_some_and(|t| t >= rerun_at))
+            .map(|w| w["name"].as_str().expect("name"))
+            .collect();
+        assert_eq!(rerun, [detail::IOS_FLAKY_WORKFLOW], "run {}", item.slug);
+    }
+    assert!(rescues >= 5, "{rescues} iOS rescues");
+}
+
+#[test]
+fn workflows_follow_their_dependencies_and_fill_the_run() {
+    let s = snapshot();
+    let mut checked = 0;
+    for (item, detail) in with_details(&s) {
+        let (Some(detail), Some(start), Some(finish)) = (detail, item.s, item.f) else {
+            continue;
+        };
+        if item.status != 1 || item.name != "ci-pipeline" {
+            continue;
+        }
+        let workflows = detail["workflows"].as_array().expect("graph workflows");
+        let times: BTreeMap<&str, (DateTime<Utc>, DateTime<Utc>)> = workflows
+            .iter()
+            .map(|w| {
+                let name = w["name"].as_str().expect("name");
+                let s = time(&w["started_at"]).expect("started");
+                let f = time(&w["finished_at"]).expect("finished");
+                assert_eq!(w["status"], "succeeded");
+                (name, (s, f))
+            })
+            .collect();
+        assert_eq!(times.len(), 6);
+        for w in workflows {
+            let (s, _) = times[w["name"].as_str().expect("name")];
+            for dep in w["depends_on"].as_array().into_iter().flatten() {
+                let (_, dep_finish) = times[dep.as_str().expect("dependency")];
+                assert!(
+                    dep_finish <= s,
+                    "run {}: {} before {dep}",
+                    item.slug,
+                    w["name"]
+                );
+            }
+        }
+        // Workflow times are whole seconds: the first starts within 4 s of the run, the last
+        // ends in the run's last second.
+        let first = times.values().map(|t| t.0).min().expect("first");
+        let last = times.values().map(|t| t.1).max().expect("last");
+        assert!(first >= start - TimeDelta::seconds(1) && first <= start + TimeDelta::seconds(4));
+        assert!(
+            finish - last < TimeDelta::seconds(1) && last <= finish,
+            "run {}",
+            item.slug
+        );
+        checked += 1;
+    }
+    assert!(
+        checked > 100,
+        "{checked} succeeded ci-pipeline runs checked"
+    );
+}
+
+#[test]
+fn releases_are_stage_based() {
+    let s = snapshot();
+    let dataset = crate::bitrise::decode_snapshot(&s);
+    let mut releases = 0;
+    for (item, detail) in with_details(&s) {
+        if item.name != "release-pipeline" {
+            continue;
+        }
+        let detail = detail.expect("release detail");
+        assert!(detail.get("workflows").is_none());
+        let stages: Vec<&str> = detail["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .map(|st| st["name"].as_str().expect("stage name"))
+            .collect();
+        assert_eq!(stages, ["build", "verify", "ship"]);
+        let run = dataset
+            .apps
+            .iter()
+            .flat_map(|a| &a.runs)
+            .find(|r| r.slug == item.slug)
+            .expect("decoded run");
+        let flat: Vec<(&str, Vec<&str>)> = run
+            .detail
+            .as_ref()
+            .expect("decoded detail")
+            .workflows
+            .iter()
+            .map(|w| {
+                (
+                    w.name.as_str(),
+                    w.depends_on.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flat,
+            [
+                ("archive", vec![]),
+                ("smoke-tests", vec!["archive"]),
+                ("screenshot-check", vec!["archive"]),
+                ("upload-to-store", vec!["smoke-tests", "screenshot-check"]),
+            ]
+        );
+        releases += 1;
+    }
+    assert!(releases >= 4, "{releases} releases");
 }

@@ -43,6 +43,8 @@ fn plan(apps: &[&str]) -> FetchPlan {
             since: at("2026-11-01T00:00:00Z"),
             until: at("2026-11-30T00:00:00Z"),
         },
+        // These tests are about the lists; the details have their own module.
+        details: false,
     }
 }
 

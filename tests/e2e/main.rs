@@ -1,6 +1,7 @@
 //! The integration test binary: one binary so the suite links once. Each module tests one area
-//! end to end: the Bitrise client and the connection check against the fake Bitrise API of
-//! `support`, the `ci-vitals` binary itself, and the HTML report in a headless browser.
+//! end to end: the Bitrise client, pipeline details and the connection check against the fake
+//! Bitrise API of `support`, the `ci-vitals` binary itself, user templates, and the HTML report
+//! in a headless browser.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -9,4 +10,5 @@ mod bitrise_client;
 mod browser;
 mod check;
 mod cli;
+mod details;
 mod templates;

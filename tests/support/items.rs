@@ -131,3 +131,88 @@ pub fn standalone_build(slug: &str, workflow: &str, status: i64, triggered_at: &
         "ai_run_type": "code-reviewer"
     })
 }
+
+/// A workflow of a pipeline detail that ran from `started_at` for `minutes` minutes
+/// (whole-second times, as the API writes them), waiting for the workflows in `depends_on`
+/// (omitted when empty, as the API does).
+pub fn detail_workflow(
+    name: &str,
+    status: &str,
+    depends_on: &[&str],
+    started_at: &str,
+    minutes: i64,
+) -> Value {
+    let started = parse(started_at);
+    let mut workflow = json!({
+        "credit_cost": 4,
+        "external_id": format!("ext-{name}"),
+        "finished_at": whole_seconds(started + TimeDelta::minutes(minutes)),
+        "id": format!("wf-{name}"),
+        "name": name,
+        "started_at": whole_seconds(started),
+        "status": status,
+        "startFailureReason": ""
+    });
+    if !depends_on.is_empty() {
+        workflow = with(workflow, "depends_on", json!(depends_on));
+    }
+    workflow
+}
+
+/// A workflow that never ran (its dependency failed): no build, no times, no cost.
+pub fn skipped_workflow(name: &str, depends_on: &[&str]) -> Value {
+    json!({
+        "credit_cost": null,
+        "depends_on": depends_on,
+        "external_id": "",
+        "finished_at": null,
+        "id": format!("wf-{name}"),
+        "name": name,
+        "started_at": null,
+        "status": "skipped",
+        "startFailureReason": ""
+    })
+}
+
+/// A pipeline detail in the API's shape (no `data` wrapper): `attempts` lists the status of
+/// each attempt, the first triggered at `triggered_at` and each rerun ten minutes later.
+pub fn pipeline_detail(
+    id: &str,
+    status: &str,
+    triggered_at: &str,
+    attempts: &[&str],
+    workflows: Vec<Value>,
+) -> Value {
+    let t = parse(triggered_at);
+    let attempts: Vec<Value> = attempts
+        .iter()
+        .enumerate()
+        .map(|(i, status)| {
+            json!({
+                "id": format!("{id}-attempt-{}", i + 1),
+                "number_in_pipeline_build_scope": i + 1,
+                "status": status,
+                "triggered_at": micros(t + TimeDelta::minutes(10 * i as i64)),
+            })
+        })
+        .collect();
+    let current = attempts.last().map_or(Value::Null, |a| a["id"].clone());
+    json!({
+        "abort_reason": "",
+        "attempts": attempts,
+        "credit_cost": 16,
+        "current_attempt_id": current,
+        "finished_at": null,
+        "id": id,
+        "name": "ci",
+        "number_in_app_scope": 4100,
+        "put_on_hold_at": null,
+        "rebuildable": true,
+        "started_at": micros(t + TimeDelta::seconds(1)),
+        "status": status,
+        "triggered_at": micros(t),
+        "triggered_by": "schedule",
+        "type": "dag",
+        "workflows": workflows
+    })
+}

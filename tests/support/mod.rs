@@ -9,7 +9,10 @@
 pub mod items;
 pub mod server;
 
-pub use items::{app, disabled_app, pipeline_run, standalone_build, with};
+pub use items::{
+    app, detail_workflow, disabled_app, pipeline_detail, pipeline_run, skipped_workflow,
+    standalone_build, with,
+};
 pub use server::{FakeBitrise, Fault, RecordedRequest};
 
 /// The token the fake accepts unless a test sets another.
