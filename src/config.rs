@@ -171,6 +171,8 @@ pub fn settings(args: &WindowArgs) -> Settings {
         aborted_as: args.aborted_as,
         durations: args.durations,
         main_branches,
+        // Taken from the dataset when metrics are computed.
+        details_read: true,
     }
 }
 

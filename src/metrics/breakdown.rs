@@ -4,25 +4,26 @@
 use std::collections::BTreeMap;
 
 use super::group::{group_metrics, AppRun, WindowRuns};
+use super::workflows::{critical_path, workflow_metrics};
 use super::{AppMetrics, GroupMetrics, MetricsReport, PipelineMetrics, Settings};
-use crate::model::{Dataset, RunKind, Window};
+use crate::model::{Dataset, Run, RunKind, Window};
 
 /// The windows a report covers.
 #[derive(Debug, Clone, Copy)]
-struct Windows<'w> {
-    current: &'w Window,
-    previous: Option<&'w Window>,
+pub(super) struct Windows<'w> {
+    pub(super) current: &'w Window,
+    pub(super) previous: Option<&'w Window>,
 }
 
 /// One group's runs, split by window.
 #[derive(Debug, Default)]
-struct GroupRuns<'r> {
-    current: Vec<AppRun<'r>>,
+pub(super) struct GroupRuns<'r> {
+    pub(super) current: Vec<AppRun<'r>>,
     previous: Vec<AppRun<'r>>,
 }
 
 impl<'r> GroupRuns<'r> {
-    fn metrics(&self, windows: Windows<'_>, settings: &Settings) -> GroupMetrics {
+    pub(super) fn metrics(&self, windows: Windows<'_>, settings: &Settings) -> GroupMetrics {
         let current = WindowRuns {
             window: windows.current,
             runs: &self.current,
@@ -34,7 +35,7 @@ impl<'r> GroupRuns<'r> {
         group_metrics(current, previous, settings)
     }
 
-    fn push(&mut self, run: AppRun<'r>, placement: Placement) {
+    pub(super) fn push(&mut self, run: AppRun<'r>, placement: Placement) {
         if placement.current {
             self.current.push(run);
         }
@@ -46,9 +47,24 @@ impl<'r> GroupRuns<'r> {
 
 /// Which windows a run was triggered in.
 #[derive(Debug, Clone, Copy)]
-struct Placement {
-    current: bool,
-    previous: bool,
+pub(super) struct Placement {
+    pub(super) current: bool,
+    pub(super) previous: bool,
+}
+
+impl Placement {
+    pub(super) fn of(run: &Run, windows: Windows<'_>) -> Placement {
+        Placement {
+            current: windows.current.contains(run.triggered_at),
+            previous: windows
+                .previous
+                .is_some_and(|p| p.contains(run.triggered_at)),
+        }
+    }
+
+    pub(super) fn any(self) -> bool {
+        self.current || self.previous
+    }
 }
 
 pub(super) fn compute(
@@ -71,11 +87,8 @@ pub(super) fn compute(
         // Keyed by the kind's string so that "build" sorts before "pipeline".
         let mut rows: BTreeMap<(&str, &str), (RunKind, GroupRuns<'_>)> = BTreeMap::new();
         for run in &app_runs.runs {
-            let placement = Placement {
-                current: window.contains(run.triggered_at),
-                previous: previous.is_some_and(|p| p.contains(run.triggered_at)),
-            };
-            if !placement.current && !placement.previous {
+            let placement = Placement::of(run, windows);
+            if !placement.any() {
                 continue;
             }
             runs_considered += 1;
@@ -93,11 +106,7 @@ pub(super) fn compute(
 
         let pipelines = rows
             .into_iter()
-            .map(|((name, _), (kind, group))| PipelineMetrics {
-                name: name.to_owned(),
-                kind,
-                metrics: group.metrics(windows, settings),
-            })
+            .map(|((name, _), (kind, group))| pipeline_row(name, kind, &group, windows, settings))
             .collect();
         apps.push(AppMetrics {
             slug: app.slug.clone(),
@@ -112,6 +121,33 @@ pub(super) fn compute(
         total: total.metrics(windows, settings),
         apps,
         runs_considered,
+    }
+}
+
+/// A pipeline row with its workflows and critical path (from the report window's details).
+fn pipeline_row(
+    name: &str,
+    kind: RunKind,
+    group: &GroupRuns<'_>,
+    windows: Windows<'_>,
+    settings: &Settings,
+) -> PipelineMetrics {
+    let metrics = group.metrics(windows, settings);
+    let (workflows, critical_path) = match (settings.details_read, kind) {
+        (false, _) => (None, None),
+        // Standalone builds have no workflows inside them.
+        (true, RunKind::Build) => (Some(Vec::new()), None),
+        (true, RunKind::Pipeline) => (
+            Some(workflow_metrics(&group.current, settings)),
+            critical_path(&group.current, metrics.current.duration_s.p95, settings),
+        ),
+    };
+    PipelineMetrics {
+        name: name.to_owned(),
+        kind,
+        metrics,
+        workflows,
+        critical_path,
     }
 }
 

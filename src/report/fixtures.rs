@@ -73,12 +73,14 @@ impl Counts {
                 p50: self.restore.1,
                 max: self.restore.2,
                 open: self.restore.3,
+                open_episodes: Vec::new(),
             },
             credits: Credits {
                 total: runs * 10,
                 failed: (self.failed + self.aborted) * 10,
                 coverage: (runs > 0).then_some(1.0),
             },
+            reliability: None,
         }
     }
 }
@@ -389,11 +391,15 @@ pub fn sample_report() -> Report {
                         name: "ci".to_owned(),
                         kind: RunKind::Pipeline,
                         metrics: ci,
+                        workflows: None,
+                        critical_path: None,
                     },
                     PipelineMetrics {
                         name: "nightly".to_owned(),
                         kind: RunKind::Build,
                         metrics: nightly,
+                        workflows: None,
+                        critical_path: None,
                     },
                 ],
             },
@@ -407,16 +413,22 @@ pub fn sample_report() -> Report {
                         name: "a|b ".repeat(125),
                         kind: RunKind::Pipeline,
                         metrics: long,
+                        workflows: None,
+                        critical_path: None,
                     },
                     PipelineMetrics {
                         name: HOSTILE_PIPELINE.to_owned(),
                         kind: RunKind::Pipeline,
                         metrics: release,
+                        workflows: None,
+                        critical_path: None,
                     },
                     PipelineMetrics {
                         name: "\u{202E}evil`code`".to_owned(),
                         kind: RunKind::Build,
                         metrics: evil,
+                        workflows: None,
+                        critical_path: None,
                     },
                 ],
             },
