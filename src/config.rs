@@ -10,7 +10,7 @@ use crate::bitrise::{ClientOptions, DEFAULT_API_URL};
 use crate::cli::{SourceArgs, WindowArgs};
 use crate::error::Error;
 use crate::filter::RunFilter;
-use crate::metrics::Settings;
+use crate::metrics::{Dimension, Settings};
 use crate::model::Window;
 use crate::secret::Secret;
 
@@ -174,6 +174,14 @@ pub fn settings(args: &WindowArgs) -> Settings {
         // Taken from the dataset when metrics are computed.
         details_read: true,
     }
+}
+
+/// The `--group-by` dimensions, each once, in a fixed order (branch, trigger, machine).
+pub fn dimensions(group_by: &[Dimension]) -> Vec<Dimension> {
+    let mut dimensions = group_by.to_vec();
+    dimensions.sort_unstable();
+    dimensions.dedup();
+    dimensions
 }
 
 /// The run filter of the window flags.

@@ -379,6 +379,14 @@ pub fn sample_report() -> Report {
                 "3 runs of app f00d-cafe had no finished_at\nand were left out of durations; ask @org/team"
                     .to_owned(),
             ],
+            data_quality: crate::metrics::DataQuality {
+                runs_in_span: runs,
+                runs_without_start: 0,
+                negative_durations: 0,
+                unknown_status: 0,
+                unknown_credit_cost_share: Some(0.0),
+                beyond_retention: false,
+            },
         },
         total,
         apps: vec![
@@ -433,5 +441,7 @@ pub fn sample_report() -> Report {
                 ],
             },
         ],
+        dora: None,
+        breakdowns: crate::metrics::Breakdowns::new(),
     }
 }

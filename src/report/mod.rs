@@ -10,6 +10,7 @@ pub mod escape;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod human;
+pub mod insight_view;
 pub mod render;
 #[cfg(test)]
 mod tests;
@@ -20,7 +21,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::metrics::{AbortedAs, AppMetrics, DurationPopulation, GroupMetrics};
+use crate::metrics::{
+    AbortedAs, AppMetrics, Breakdowns, DataQuality, Dora, DurationPopulation, GroupMetrics,
+};
 use crate::model::{SkippedApp, Window};
 
 /// The version of the JSON report's schema.
@@ -87,6 +90,8 @@ pub struct Coverage {
     pub requests: u64,
     pub skipped_apps: Vec<SkippedApp>,
     pub warnings: Vec<String>,
+    /// Runs the metrics could not use fully; shown in every format.
+    pub data_quality: DataQuality,
 }
 
 /// The report document: the JSON output as report-json.md specifies it, and the context every
@@ -102,6 +107,10 @@ pub struct Report {
     pub coverage: Coverage,
     pub total: GroupMetrics,
     pub apps: Vec<AppMetrics>,
+    /// DORA deployment metrics; `None` without `--deploy-pipeline`.
+    pub dora: Option<Dora>,
+    /// Breakdowns asked for with `--group-by`; empty otherwise.
+    pub breakdowns: Breakdowns,
 }
 
 /// Why a report could not be rendered.
