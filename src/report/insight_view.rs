@@ -343,3 +343,172 @@ fn data_quality_view(q: &DataQuality) -> DataQualityView {
             && !q.beyond_retention,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::metrics::{
+        BreakdownRow, CriticalPath, DeploySelector, OpenEpisode, Reliability, RerunRescued,
+        Settings,
+    };
+    use crate::model::RunKind;
+    use crate::report::fixtures::{sample_report, HOSTILE_PIPELINE, HOSTILE_TITLE};
+    use crate::report::{render, Format};
+
+    fn reliability(rescued: u64, decided: u64, flaky_commits: u64) -> Reliability {
+        Reliability {
+            first_attempt_failure_rate: Some(0.5),
+            first_attempt_failure_rate_ci95: wilson(1, 2),
+            first_attempt_decided: 2,
+            first_attempt_failed: 1,
+            rerun_rescued: RerunRescued {
+                count: rescued,
+                share: (decided > 0).then(|| rescued as f64 / decided as f64),
+                decided,
+            },
+            flaky_commits,
+        }
+    }
+
+    fn utc(d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, mi, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    /// The fixture report with details: Acme Android / ci rescued 1 of 1 (share 100%, Wilson
+    /// lower bound 20.7%); Shop / the hostile pipeline rescued 8 of 20 (share 40%, lower bound
+    /// 21.9%); Shop / the long name 0 rescued but 2 flaky commits (lower bound 0).
+    fn report_with_insight() -> Report {
+        let mut report = sample_report();
+        report.total.current.reliability = Some(reliability(9, 21, 2));
+        let acme = &mut report.apps[0].pipelines[0];
+        acme.metrics.current.reliability = Some(reliability(1, 1, 0));
+        acme.critical_path = Some(CriticalPath {
+            run: "run-7".to_owned(),
+            workflows: vec![
+                "check-change-type".to_owned(),
+                "build-app".to_owned(),
+                "ui-tests-shard-2".to_owned(),
+            ],
+            duration_s: 842.4,
+            p95_bottleneck: Some("ui-tests-shard-2".to_owned()),
+        });
+        report.apps[1].pipelines[0].metrics.current.reliability = Some(reliability(0, 12, 2));
+        report.apps[1].pipelines[1].metrics.current.reliability = Some(reliability(8, 20, 0));
+        report.total.current.time_to_restore_s.open_episodes = vec![OpenEpisode {
+            app: report.apps[1].slug.clone(),
+            name: HOSTILE_PIPELINE.to_owned(),
+            kind: RunKind::Pipeline,
+            branch: "main".to_owned(),
+            since: Some(utc(28, 14, 2)),
+        }];
+        report.coverage.data_quality.runs_without_start = 3;
+        report.coverage.data_quality.unknown_credit_cost_share = Some(0.25);
+        report.coverage.data_quality.beyond_retention = true;
+        report
+    }
+
+    #[test]
+    fn flaky_ranking_uses_the_wilson_lower_bound() {
+        let view = InsightView::from_report(&report_with_insight());
+        let order: Vec<(&str, u64, u64)> = view
+            .flaky
+            .iter()
+            .map(|f| (f.name_full.as_str(), f.rescued, f.decided))
+            .collect();
+        // Lower bounds: 8 of 20 → 0.2188 (c = 0.41611, h = 0.19731); 1 of 1 → 0.2065
+        // (c = 0.6034, h = 0.3968); 0 of 12 → 0. The raw shares would put 1 of 1 first.
+        assert_eq!(
+            order,
+            [
+                (HOSTILE_PIPELINE, 8, 20),
+                ("ci", 1, 1),
+                ("a|b ".repeat(125).as_str(), 0, 12)
+            ]
+        );
+        assert_eq!(view.flaky[0].rescued_lower, "21.9%");
+        assert_eq!(view.flaky[1].rescued_lower, "20.7%");
+        assert_eq!(view.flaky_more, 0);
+    }
+
+    #[test]
+    fn markdown_shows_every_insight_section() {
+        let mut report = report_with_insight();
+        let dataset = crate::model::Dataset::default();
+        let selector = DeploySelector::new(&["deploy".to_owned()])
+            .expect("valid")
+            .expect("given");
+        let window = crate::model::Window {
+            since: report.window.since,
+            until: report.window.until,
+        };
+        report.dora = Some(crate::metrics::dora(
+            &dataset,
+            &window,
+            &Settings::default(),
+            &selector,
+        ));
+        report.breakdowns.insert(
+            "branch",
+            vec![BreakdownRow {
+                key: "feature/*x*".to_owned(),
+                metrics: report.total.clone(),
+            }],
+        );
+        let md = render(&report, Format::Markdown).expect("renders");
+
+        // Flaky: 8 of 20 is listed before 1 of 1, inside <details>.
+        let hostile = md.find("8 of 20").expect("8 of 20 listed");
+        let lucky = md.find("1 of 1").expect("1 of 1 listed");
+        assert!(hostile < lucky);
+        assert!(md.contains("<details>\n<summary>3 pipelines rescued by reruns"));
+        // Red now: the window ends 2026-11-30 00:00; red since 11-28 14:02 → 33 h 58 min, shown
+        // as whole days and hours (human::duration truncates below the hour): 1d 09h.
+        assert!(
+            md.contains(
+                r"- 🔴 **release/\*\*bold\*\* @​octocat #​123** (Shop \<script\>alert(1)\</script\> \| iOS) on main red since 2026-11-28 14:02 UTC (1d 09h)"
+            ),
+            "{md}"
+        );
+        // Critical path: 842.4 s → 14m 02s.
+        assert!(md.contains(
+            "| check-change-type → build-app → ui-tests-shard-2 (14m 02s) | ui-tests-shard-2 |"
+        ));
+        // DORA block, without deploys.
+        assert!(md.contains("### Deployments (DORA)"));
+        assert!(md.contains(
+            "| Deployment frequency | 0 deploys, 0.00/day; median 0 deploy days per ISO week | – |"
+        ));
+        assert!(md.contains(DORA_SOURCE_TEXT));
+        // Breakdown, its key escaped.
+        assert!(md.contains("### By branch"));
+        assert!(md.contains(r"| feature/\*x\* | 74 |"));
+        // Data quality, not clean.
+        assert!(md.contains("<sub>Data quality: 145 runs read; 3 finished without a start time, 0 finished before they started, 0 with an unknown status, credit cost unknown for 25.0% · ⚠ the span reaches past Bitrise's retention: older runs are missing.</sub><br>\n"), "{md}");
+    }
+
+    const DORA_SOURCE_TEXT: &str = "bands: Accelerate State of DevOps Report 2023 (DORA)";
+
+    #[test]
+    fn html_shows_the_sections_escaped() {
+        let html = render(&report_with_insight(), Format::Html).expect("renders");
+        assert!(html.contains(r#"<section id="flaky""#));
+        assert!(html.contains("<h2 id=\"critical-heading\">Critical paths</h2>"));
+        assert!(html.contains(r#"<ul class="red-now">"#));
+        assert!(html.contains("<p class=\"data-quality\">"));
+        // Hostile text never reaches the page as markup.
+        assert!(!html.contains(HOSTILE_TITLE));
+        assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn without_details_the_sections_say_so() {
+        let md = render(&sample_report(), Format::Markdown).expect("renders");
+        assert!(md.contains("Pipeline details were not read"));
+        assert!(md.contains("all with start times, known statuses and costs"));
+        assert!(!md.contains("### Deployments (DORA)"));
+    }
+}
