@@ -73,6 +73,7 @@ pub(super) fn compute(
     previous: Option<&Window>,
     settings: &Settings,
 ) -> MetricsReport {
+    let settings = &settings.for_dataset(dataset);
     let windows = Windows {
         current: window,
         previous,
@@ -311,5 +312,66 @@ mod tests {
         assert_eq!((ttr.n, ttr.open), (0, 1));
         assert_eq!(report.total.current.runs, 2);
         assert_eq!(report.total.current.failure_rate, Some(0.5));
+    }
+
+    #[test]
+    fn pipeline_rows_carry_workflows_and_critical_path() {
+        use crate::metrics::fixtures::{with_workflows, workflow};
+        // One pipeline run "ci" with check (60 s) → build (300 s), lasting 400 s; one build.
+        let mut ci = with_workflows(
+            run("p1", "ci", Outcome::Succeeded, 1),
+            vec![
+                workflow("check", Outcome::Succeeded, 0, 60, &[]),
+                workflow("build", Outcome::Succeeded, 60, 300, &["check"]),
+            ],
+        );
+        ci.started_at = Some(at(1));
+        ci.finished_at = Some(at(1) + chrono::TimeDelta::seconds(400));
+        let mut data = Dataset {
+            apps: vec![app(
+                "a1",
+                "A",
+                vec![ci, build("b1", "lint", Outcome::Succeeded, 2)],
+            )],
+            details_read: true,
+            ..Dataset::default()
+        };
+        let w = window();
+        let report = compute(&data, &w, None, &Settings::default());
+        let rows = &report.apps[0].pipelines;
+        let (lint, ci) = (&rows[1], &rows[0]);
+        assert_eq!((ci.name.as_str(), lint.name.as_str()), ("ci", "lint"));
+        let names: Vec<&str> = ci
+            .workflows
+            .as_ref()
+            .expect("details read")
+            .iter()
+            .map(|w| w.name.as_str())
+            .collect();
+        assert_eq!(names, ["build", "check"]);
+        let cp = ci.critical_path.as_ref().expect("a typical run");
+        // check 60 + build 300 = 360; one run: p95 = 400 is the run itself, whose longest
+        // workflow on the path is build.
+        assert_eq!(
+            (cp.run.as_str(), cp.duration_s, cp.p95_bottleneck.as_deref()),
+            ("p1", 360.0, Some("build"))
+        );
+        assert_eq!(lint.workflows.as_deref(), Some(&[][..]));
+        assert_eq!(lint.critical_path, None);
+        assert!(ci.metrics.current.reliability.is_some());
+
+        // Without details: every detail-based metric is null, in every group.
+        data.details_read = false;
+        let report = compute(&data, &w, None, &Settings::default());
+        let rows = &report.apps[0].pipelines;
+        assert!(rows
+            .iter()
+            .all(|r| r.workflows.is_none() && r.critical_path.is_none()));
+        assert!(report.total.current.reliability.is_none());
+        assert!(report.apps[0].metrics.current.reliability.is_none());
+        let v = serde_json::to_value(&rows[0]).expect("serializable");
+        assert_eq!(v["workflows"], serde_json::Value::Null);
+        assert_eq!(v["critical_path"], serde_json::Value::Null);
+        assert_eq!(v["metrics"]["reliability"], serde_json::Value::Null);
     }
 }

@@ -302,7 +302,7 @@ pub fn compute(
     previous: Option<&Window>,
     settings: &Settings,
 ) -> MetricsReport {
-    breakdown::compute(dataset, window, previous, &settings.for_dataset(dataset))
+    breakdown::compute(dataset, window, previous, settings)
 }
 
 impl Settings {
