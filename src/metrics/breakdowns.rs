@@ -91,7 +91,7 @@ pub fn breakdowns(
             })
             .collect();
         // The map gave key order; a stable sort by runs keeps it among equals.
-        rows.sort_by(|a, b| b.metrics.current.runs.cmp(&a.metrics.current.runs));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.metrics.current.runs));
         result.insert(dimension.as_str(), rows);
     }
     result

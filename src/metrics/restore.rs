@@ -11,6 +11,9 @@ use super::percentile::SortedSample;
 use super::{OpenEpisode, RestoreStats};
 use crate::model::{seconds, Outcome, Run, RunKind};
 
+/// (app, name, kind, branch): one sequence of runs whose red episodes are walked together.
+type SequenceKey<'r> = (&'r str, &'r str, &'r str, &'r str);
+
 /// Time to restore over `runs` (already limited to one window), counting only branches named
 /// in `main_branches` (exact match).
 ///
@@ -18,7 +21,7 @@ use crate::model::{seconds, Outcome, Run, RunKind};
 /// nothing about whether the branch is green.
 pub fn time_to_restore(runs: &[AppRun<'_>], main_branches: &[String]) -> RestoreStats {
     // Keyed by the kind's string, like the pipeline rows; the kind itself rides along.
-    let mut sequences: BTreeMap<(&str, &str, &str, &str), (RunKind, Vec<&Run>)> = BTreeMap::new();
+    let mut sequences: BTreeMap<SequenceKey<'_>, (RunKind, Vec<&Run>)> = BTreeMap::new();
     for AppRun { app, run } in runs {
         let Some(branch) = run.branch.as_deref() else {
             continue;

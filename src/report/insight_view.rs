@@ -469,7 +469,7 @@ mod tests {
         // as whole days and hours (human::duration truncates below the hour): 1d 09h.
         assert!(
             md.contains(
-                r"- 🔴 **release/\*\*bold\*\* @​octocat #​123** (Shop \<script\>alert(1)\</script\> \| iOS) on main red since 2026-11-28 14:02 UTC (1d 09h)"
+                "- 🔴 **release/\\*\\*bold\\*\\* @\u{200B}octocat #\u{200B}123** (Shop \\<script\\>alert(1)\\</script\\> \\| iOS) on main red since 2026-11-28 14:02 UTC (1d 09h)"
             ),
             "{md}"
         );
