@@ -302,6 +302,35 @@ mod tests {
     }
 
     #[test]
+    fn group_by_dimensions_are_deduplicated_in_a_fixed_order() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "ci-vitals",
+            "report",
+            "--demo",
+            "--group-by",
+            "machine",
+            "--group-by",
+            "branch",
+            "--group-by",
+            "machine",
+            "--deploy-pipeline",
+            "deploy-*",
+            "--deploy-pipeline",
+            "release",
+        ])
+        .expect("valid flags");
+        let crate::cli::Command::Report(args) = cli.command else {
+            panic!("a report command");
+        };
+        assert_eq!(
+            dimensions(&args.group_by),
+            [Dimension::Branch, Dimension::Machine]
+        );
+        assert_eq!(args.deploy_pipelines, ["deploy-*", "release"]);
+    }
+
+    #[test]
     fn retention_is_warned_about() {
         let span = Window {
             since: at("2026-01-01T00:00:00Z"),

@@ -177,6 +177,11 @@ mod tests {
         // Same definitions as every group: failure rate of pull_request 2/3.
         let pr = &b["trigger"][0].metrics.current;
         assert_eq!(pr.failure_rate, Some(2.0 / 3.0));
+        // JSON: {"branch": [{"key", "metrics": <Metrics>}], ...}.
+        let v = serde_json::to_value(&b).expect("serializable");
+        assert_eq!(v["branch"][0]["key"], "main");
+        assert_eq!(v["branch"][0]["metrics"]["runs"], 2);
+        assert!(v["branch"][0]["metrics"].get("previous").is_some());
     }
 
     #[test]

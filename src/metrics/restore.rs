@@ -312,5 +312,12 @@ mod tests {
             .open_episodes
             .iter()
             .all(|e| e.app == "a1" && e.kind == RunKind::Pipeline));
+        let v = serde_json::to_value(&s.open_episodes).expect("serializable");
+        assert_eq!(
+            v[1],
+            serde_json::json!({"app": "a1", "name": "ci", "kind": "pipeline", "branch": "master",
+                "since": "2026-11-23T00:08:00Z"})
+        );
+        assert_eq!(v[0]["since"], serde_json::Value::Null);
     }
 }

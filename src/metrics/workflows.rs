@@ -362,4 +362,45 @@ mod tests {
             (2, Some(300.0), Some(300.0))
         );
     }
+
+    fn keys(v: &serde_json::Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn json_keys_of_workflows_and_critical_path() {
+        let runs = [dag_run("r1", 900, 500)];
+        let w = serde_json::to_value(workflow_metrics(&refs(&runs), &Settings::default()))
+            .expect("serializable");
+        assert_eq!(keys(&w[0]), ["metrics", "name"]);
+        assert_eq!(
+            keys(&w[0]["metrics"]),
+            [
+                "duration_s",
+                "failed",
+                "failure_rate",
+                "failure_rate_ci95",
+                "runs",
+                "skipped",
+                "succeeded"
+            ]
+        );
+        assert_eq!(
+            keys(&w[0]["metrics"]["duration_s"]),
+            ["max", "mean", "n", "p50", "p90", "p95"]
+        );
+        let cp = serde_json::to_value(critical_path(&refs(&runs), None, &Settings::default()))
+            .expect("serializable");
+        assert_eq!(
+            keys(&cp),
+            ["duration_s", "p95_bottleneck", "run", "workflows"]
+        );
+        assert_eq!(cp["p95_bottleneck"], serde_json::Value::Null);
+        assert_eq!(
+            cp["workflows"],
+            serde_json::json!(["check", "build", "ui-2", "report"])
+        );
+    }
 }
