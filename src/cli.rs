@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::bitrise::DEFAULT_API_URL;
-use crate::metrics::{AbortedAs, DurationPopulation};
+use crate::metrics::{AbortedAs, Dimension, DurationPopulation};
 use crate::report::Format;
 
 /// CI health metrics for Bitrise pipelines: build frequency, failure rate, durations, queue
@@ -195,6 +195,14 @@ pub struct ReportArgs {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1_000..=1_048_576))]
     pub max_size: usize,
 
+    /// A deploy pipeline for the DORA metrics (glob, repeatable); runs on the main branches only.
+    #[arg(long = "deploy-pipeline", value_name = "GLOB")]
+    pub deploy_pipelines: Vec<String>,
+
+    /// Add a breakdown of the metrics by this dimension (repeatable).
+    #[arg(long = "group-by", value_enum, value_name = "DIMENSION")]
+    pub group_by: Vec<Dimension>,
+
     /// The report's "now" (RFC 3339), for reproducible output in tests.
     #[arg(long, hide = true, value_parser = parse_time)]
     pub now: Option<DateTime<Utc>>,
@@ -215,6 +223,14 @@ pub struct FetchArgs {
     /// Exit 1 when an app could not be read.
     #[arg(long)]
     pub strict: bool,
+
+    /// A deploy pipeline for the DORA metrics (glob, repeatable); runs on the main branches only.
+    #[arg(long = "deploy-pipeline", value_name = "GLOB")]
+    pub deploy_pipelines: Vec<String>,
+
+    /// Add a breakdown of the metrics by this dimension (repeatable).
+    #[arg(long = "group-by", value_enum, value_name = "DIMENSION")]
+    pub group_by: Vec<Dimension>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]

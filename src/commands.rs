@@ -114,6 +114,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let started = Instant::now();
     let settings = config::settings(&args.window);
     let filter = config::run_filter(&args.window)?;
+    let deploy = metrics::DeploySelector::new(&args.deploy_pipelines)?;
     let loaded = if args.demo {
         load_demo(args)?
     } else if let Some(path) = &args.input {
@@ -136,6 +137,21 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         windows.previous.as_ref(),
         &settings,
     );
+    let dora = deploy
+        .as_ref()
+        .map(|selector| metrics::dora(&dataset, &windows.window, &settings, selector));
+    let breakdowns = metrics::breakdowns(
+        &dataset,
+        &windows.window,
+        windows.previous.as_ref(),
+        &settings,
+        &config::dimensions(&args.group_by),
+    );
+    // Retention is judged from when the runs were read, not from when the report is made.
+    let beyond_retention =
+        config::retention_warning(&windows.span(), loaded.snapshot.fetched_at).is_some();
+    let data_quality =
+        metrics::data_quality(&dataset, &windows.window, &windows.span(), beyond_retention);
     let mut warnings = loaded.warnings;
     warnings.extend(dataset.warnings.iter().cloned());
     let skipped = dataset.skipped_apps.len();
@@ -157,6 +173,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
             requests: loaded.requests,
             skipped_apps: dataset.skipped_apps.clone(),
             warnings,
+            data_quality,
         },
         total: computed.total,
         apps: computed.apps,
@@ -166,6 +183,8 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
             windows.previous.as_ref(),
             &settings,
         ),
+        dora,
+        breakdowns,
     };
     let text = report::render_with_options(
         &report,

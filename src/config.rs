@@ -10,7 +10,7 @@ use crate::bitrise::{ClientOptions, DEFAULT_API_URL};
 use crate::cli::{SourceArgs, WindowArgs};
 use crate::error::Error;
 use crate::filter::RunFilter;
-use crate::metrics::Settings;
+use crate::metrics::{Dimension, Settings};
 use crate::model::Window;
 use crate::secret::Secret;
 
@@ -171,7 +171,17 @@ pub fn settings(args: &WindowArgs) -> Settings {
         aborted_as: args.aborted_as,
         durations: args.durations,
         main_branches,
+        // Taken from the dataset when metrics are computed.
+        details_read: true,
     }
+}
+
+/// The `--group-by` dimensions, each once, in a fixed order (branch, trigger, machine).
+pub fn dimensions(group_by: &[Dimension]) -> Vec<Dimension> {
+    let mut dimensions = group_by.to_vec();
+    dimensions.sort_unstable();
+    dimensions.dedup();
+    dimensions
 }
 
 /// The run filter of the window flags.
@@ -289,6 +299,35 @@ mod tests {
             .main_branches,
             ["trunk"]
         );
+    }
+
+    #[test]
+    fn group_by_dimensions_are_deduplicated_in_a_fixed_order() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "ci-vitals",
+            "report",
+            "--demo",
+            "--group-by",
+            "machine",
+            "--group-by",
+            "branch",
+            "--group-by",
+            "machine",
+            "--deploy-pipeline",
+            "deploy-*",
+            "--deploy-pipeline",
+            "release",
+        ])
+        .expect("valid flags");
+        let crate::cli::Command::Report(args) = cli.command else {
+            panic!("a report command");
+        };
+        assert_eq!(
+            dimensions(&args.group_by),
+            [Dimension::Branch, Dimension::Machine]
+        );
+        assert_eq!(args.deploy_pipelines, ["deploy-*", "release"]);
     }
 
     #[test]

@@ -4,25 +4,26 @@
 use std::collections::BTreeMap;
 
 use super::group::{group_metrics, AppRun, WindowRuns};
+use super::workflows::{critical_path, workflow_metrics};
 use super::{AppMetrics, GroupMetrics, MetricsReport, PipelineMetrics, Settings};
-use crate::model::{Dataset, RunKind, Window};
+use crate::model::{Dataset, Run, RunKind, Window};
 
 /// The windows a report covers.
 #[derive(Debug, Clone, Copy)]
-struct Windows<'w> {
-    current: &'w Window,
-    previous: Option<&'w Window>,
+pub(super) struct Windows<'w> {
+    pub(super) current: &'w Window,
+    pub(super) previous: Option<&'w Window>,
 }
 
 /// One group's runs, split by window.
 #[derive(Debug, Default)]
-struct GroupRuns<'r> {
-    current: Vec<AppRun<'r>>,
+pub(super) struct GroupRuns<'r> {
+    pub(super) current: Vec<AppRun<'r>>,
     previous: Vec<AppRun<'r>>,
 }
 
 impl<'r> GroupRuns<'r> {
-    fn metrics(&self, windows: Windows<'_>, settings: &Settings) -> GroupMetrics {
+    pub(super) fn metrics(&self, windows: Windows<'_>, settings: &Settings) -> GroupMetrics {
         let current = WindowRuns {
             window: windows.current,
             runs: &self.current,
@@ -34,7 +35,7 @@ impl<'r> GroupRuns<'r> {
         group_metrics(current, previous, settings)
     }
 
-    fn push(&mut self, run: AppRun<'r>, placement: Placement) {
+    pub(super) fn push(&mut self, run: AppRun<'r>, placement: Placement) {
         if placement.current {
             self.current.push(run);
         }
@@ -46,9 +47,24 @@ impl<'r> GroupRuns<'r> {
 
 /// Which windows a run was triggered in.
 #[derive(Debug, Clone, Copy)]
-struct Placement {
-    current: bool,
-    previous: bool,
+pub(super) struct Placement {
+    pub(super) current: bool,
+    pub(super) previous: bool,
+}
+
+impl Placement {
+    pub(super) fn of(run: &Run, windows: Windows<'_>) -> Placement {
+        Placement {
+            current: windows.current.contains(run.triggered_at),
+            previous: windows
+                .previous
+                .is_some_and(|p| p.contains(run.triggered_at)),
+        }
+    }
+
+    pub(super) fn any(self) -> bool {
+        self.current || self.previous
+    }
 }
 
 pub(super) fn compute(
@@ -57,6 +73,7 @@ pub(super) fn compute(
     previous: Option<&Window>,
     settings: &Settings,
 ) -> MetricsReport {
+    let settings = &settings.for_dataset(dataset);
     let windows = Windows {
         current: window,
         previous,
@@ -71,11 +88,8 @@ pub(super) fn compute(
         // Keyed by the kind's string so that "build" sorts before "pipeline".
         let mut rows: BTreeMap<(&str, &str), (RunKind, GroupRuns<'_>)> = BTreeMap::new();
         for run in &app_runs.runs {
-            let placement = Placement {
-                current: window.contains(run.triggered_at),
-                previous: previous.is_some_and(|p| p.contains(run.triggered_at)),
-            };
-            if !placement.current && !placement.previous {
+            let placement = Placement::of(run, windows);
+            if !placement.any() {
                 continue;
             }
             runs_considered += 1;
@@ -93,11 +107,7 @@ pub(super) fn compute(
 
         let pipelines = rows
             .into_iter()
-            .map(|((name, _), (kind, group))| PipelineMetrics {
-                name: name.to_owned(),
-                kind,
-                metrics: group.metrics(windows, settings),
-            })
+            .map(|((name, _), (kind, group))| pipeline_row(name, kind, &group, windows, settings))
             .collect();
         apps.push(AppMetrics {
             slug: app.slug.clone(),
@@ -112,6 +122,33 @@ pub(super) fn compute(
         total: total.metrics(windows, settings),
         apps,
         runs_considered,
+    }
+}
+
+/// A pipeline row with its workflows and critical path (from the report window's details).
+fn pipeline_row(
+    name: &str,
+    kind: RunKind,
+    group: &GroupRuns<'_>,
+    windows: Windows<'_>,
+    settings: &Settings,
+) -> PipelineMetrics {
+    let metrics = group.metrics(windows, settings);
+    let (workflows, critical_path) = match (settings.details_read, kind) {
+        (false, _) => (None, None),
+        // Standalone builds have no workflows inside them.
+        (true, RunKind::Build) => (Some(Vec::new()), None),
+        (true, RunKind::Pipeline) => (
+            Some(workflow_metrics(&group.current, settings)),
+            critical_path(&group.current, metrics.current.duration_s.p95, settings),
+        ),
+    };
+    PipelineMetrics {
+        name: name.to_owned(),
+        kind,
+        metrics,
+        workflows,
+        critical_path,
     }
 }
 
@@ -275,5 +312,66 @@ mod tests {
         assert_eq!((ttr.n, ttr.open), (0, 1));
         assert_eq!(report.total.current.runs, 2);
         assert_eq!(report.total.current.failure_rate, Some(0.5));
+    }
+
+    #[test]
+    fn pipeline_rows_carry_workflows_and_critical_path() {
+        use crate::metrics::fixtures::{with_workflows, workflow};
+        // One pipeline run "ci" with check (60 s) → build (300 s), lasting 400 s; one build.
+        let mut ci = with_workflows(
+            run("p1", "ci", Outcome::Succeeded, 1),
+            vec![
+                workflow("check", Outcome::Succeeded, 0, 60, &[]),
+                workflow("build", Outcome::Succeeded, 60, 300, &["check"]),
+            ],
+        );
+        ci.started_at = Some(at(1));
+        ci.finished_at = Some(at(1) + chrono::TimeDelta::seconds(400));
+        let mut data = Dataset {
+            apps: vec![app(
+                "a1",
+                "A",
+                vec![ci, build("b1", "lint", Outcome::Succeeded, 2)],
+            )],
+            details_read: true,
+            ..Dataset::default()
+        };
+        let w = window();
+        let report = compute(&data, &w, None, &Settings::default());
+        let rows = &report.apps[0].pipelines;
+        let (lint, ci) = (&rows[1], &rows[0]);
+        assert_eq!((ci.name.as_str(), lint.name.as_str()), ("ci", "lint"));
+        let names: Vec<&str> = ci
+            .workflows
+            .as_ref()
+            .expect("details read")
+            .iter()
+            .map(|w| w.name.as_str())
+            .collect();
+        assert_eq!(names, ["build", "check"]);
+        let cp = ci.critical_path.as_ref().expect("a typical run");
+        // check 60 + build 300 = 360; one run: p95 = 400 is the run itself, whose longest
+        // workflow on the path is build.
+        assert_eq!(
+            (cp.run.as_str(), cp.duration_s, cp.p95_bottleneck.as_deref()),
+            ("p1", 360.0, Some("build"))
+        );
+        assert_eq!(lint.workflows.as_deref(), Some(&[][..]));
+        assert_eq!(lint.critical_path, None);
+        assert!(ci.metrics.current.reliability.is_some());
+
+        // Without details: every detail-based metric is null, in every group.
+        data.details_read = false;
+        let report = compute(&data, &w, None, &Settings::default());
+        let rows = &report.apps[0].pipelines;
+        assert!(rows
+            .iter()
+            .all(|r| r.workflows.is_none() && r.critical_path.is_none()));
+        assert!(report.total.current.reliability.is_none());
+        assert!(report.apps[0].metrics.current.reliability.is_none());
+        let v = serde_json::to_value(&rows[0]).expect("serializable");
+        assert_eq!(v["workflows"], serde_json::Value::Null);
+        assert_eq!(v["critical_path"], serde_json::Value::Null);
+        assert_eq!(v["metrics"]["reliability"], serde_json::Value::Null);
     }
 }

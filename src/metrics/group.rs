@@ -7,6 +7,7 @@
 use chrono::TimeDelta;
 
 use super::percentile::{finite, SortedSample};
+use super::reliability::reliability;
 use super::restore::time_to_restore;
 use super::stats::{excludes_zero, mann_whitney_p, newcombe, wilson};
 use super::{
@@ -110,14 +111,7 @@ impl WindowSummary {
             decided,
             failure_rate,
             failure_rate_ci95: wilson(failures, decided),
-            duration_s: DurationStats {
-                n: durations.len() as u64,
-                p50: durations.nearest_rank(50),
-                p90: durations.nearest_rank(90),
-                p95: durations.nearest_rank(95),
-                mean: durations.mean(),
-                max: durations.max(),
-            },
+            duration_s: duration_stats(&durations),
             queue_s: QueueStats {
                 n: queue_times.len() as u64,
                 p50: queue_times.nearest_rank(50),
@@ -125,8 +119,32 @@ impl WindowSummary {
             },
             time_to_restore_s: time_to_restore(runs, &settings.main_branches),
             credits: credits.finish(counts.runs),
+            reliability: reliability(runs, settings),
         };
         WindowSummary { metrics, durations }
+    }
+}
+
+/// The duration statistics of a sample (every group and every workflow reports the same ones).
+pub(super) fn duration_stats(durations: &SortedSample) -> DurationStats {
+    DurationStats {
+        n: durations.len() as u64,
+        p50: durations.nearest_rank(50),
+        p90: durations.nearest_rank(90),
+        p95: durations.nearest_rank(95),
+        mean: durations.mean(),
+        max: durations.max(),
+    }
+}
+
+/// Whether an outcome counts as a failure, for a decided outcome under the `--aborted-as`
+/// choice; `None` when it is not decided. The one place where attempts, workflow entries and
+/// deploy runs learn the run-level rule.
+pub(super) fn decided_failure(outcome: Outcome, aborted_as: AbortedAs) -> Option<bool> {
+    match (outcome, aborted_as) {
+        (Outcome::Succeeded, _) => Some(false),
+        (Outcome::Failed, _) | (Outcome::Aborted, AbortedAs::Failure) => Some(true),
+        _ => None,
     }
 }
 
@@ -195,7 +213,7 @@ impl CreditTally {
 }
 
 /// `D = F − S` in seconds, for a run of the duration population with both times and `F >= S`.
-fn duration(run: &Run, population: DurationPopulation) -> Option<f64> {
+pub(super) fn duration(run: &Run, population: DurationPopulation) -> Option<f64> {
     let in_population = match population {
         DurationPopulation::Succeeded => run.outcome == Outcome::Succeeded,
         DurationPopulation::Finished => {
@@ -698,6 +716,7 @@ mod tests {
             "in_progress",
             "other",
             "queue_s",
+            "reliability",
             "runs",
             "runs_per_day",
             "succeeded",
@@ -714,7 +733,24 @@ mod tests {
             ["max", "mean", "n", "p50", "p90", "p95"]
         );
         assert_eq!(keys(&v["queue_s"]), ["n", "p50", "p95"]);
-        assert_eq!(keys(&v["time_to_restore_s"]), ["max", "n", "open", "p50"]);
+        assert_eq!(
+            keys(&v["time_to_restore_s"]),
+            ["max", "n", "open", "open_episodes", "p50"]
+        );
+        // Pipeline details are read by default: an empty group still has the object.
+        assert_eq!(
+            keys(&v["reliability"]),
+            [
+                "first_attempt_decided",
+                "first_attempt_failure_rate",
+                "first_attempt_failure_rate_ci95",
+                "flaky_commits",
+                "rerun_rescued"
+            ]
+        );
+        assert_eq!(keys(&v["reliability"]["rerun_rescued"]), ["count", "share"]);
+        assert_eq!(v["reliability"]["first_attempt_failure_rate"], Value::Null);
+        assert_eq!(v["time_to_restore_s"]["open_episodes"], json!([]));
         assert_eq!(keys(&v["credits"]), ["coverage", "failed", "total"]);
         assert_eq!(keys(&v["change"]), ["duration_p50", "failure_rate", "runs"]);
         assert_eq!(keys(&v["change"]["runs"]), ["delta"]);

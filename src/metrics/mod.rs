@@ -1,26 +1,42 @@
 //! CI metrics over domain runs, exactly as `docs/metrics.md` defines them: counts, failure rate
 //! with its Wilson interval, nearest-rank duration and queue percentiles, time to restore,
-//! credits, and the change against the previous window with its significance.
+//! credits, and the change against the previous window with its significance; from pipeline
+//! details, reliability (first attempts, reruns, flaky commits) and per-workflow metrics with the
+//! critical path; and, over the whole dataset, DORA deployment metrics, breakdowns by branch,
+//! trigger or machine, and data-quality counts.
 //!
 //! Pure functions: no I/O and no clock. The window (and so "now") is always passed in.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::{Dataset, RunKind, Window};
 
 mod breakdown;
+mod breakdowns;
+mod dora;
 #[cfg(test)]
 mod fixtures;
 mod group;
 mod percentile;
+mod quality;
+mod reliability;
 mod restore;
 pub mod series;
 mod stats;
+mod workflows;
 
+pub use breakdowns::{breakdowns, BreakdownRow, Breakdowns, Dimension};
+pub use dora::{
+    dora, Band, ChangeFailureRate, DeploySelector, DeploymentFrequency, Dora, DoraThresholds,
+    RecoveryTime, DORA_SOURCE,
+};
 pub use group::{group_metrics, AppRun, WindowRuns, MIN_SIGNIFICANT_N};
 pub use percentile::SortedSample;
+pub use quality::{data_quality, DataQuality};
 pub use restore::time_to_restore;
 pub use stats::{mann_whitney_p, newcombe, wilson, Z95};
+pub use workflows::run_critical_path;
 
 /// How aborted runs count towards the failure rate (`--aborted-as`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
@@ -51,6 +67,10 @@ pub struct Settings {
     pub durations: DurationPopulation,
     /// Branches whose red episodes give time to restore.
     pub main_branches: Vec<String>,
+    /// Whether pipeline details were read: without them the detail-based metrics
+    /// (`reliability`, `workflows`, `critical_path`) are `null`. [`compute`] and [`breakdowns`]
+    /// take it from [`Dataset::details_read`], whatever is set here.
+    pub details_read: bool,
 }
 
 impl Default for Settings {
@@ -59,6 +79,7 @@ impl Default for Settings {
             aborted_as: AbortedAs::Excluded,
             durations: DurationPopulation::Succeeded,
             main_branches: vec!["main".to_owned(), "master".to_owned()],
+            details_read: true,
         }
     }
 }
@@ -90,6 +111,82 @@ pub struct RestoreStats {
     pub max: Option<f64>,
     /// Red episodes still open at the end of the window.
     pub open: u64,
+    /// The still-open episodes, ordered by `since`, then app, name, kind and branch.
+    pub open_episodes: Vec<OpenEpisode>,
+}
+
+/// A red episode still open at the end of the window: the branch is red now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenEpisode {
+    pub app: String,
+    pub name: String,
+    pub kind: RunKind,
+    pub branch: String,
+    /// `F` of the failed run that opened the episode; `None` when that run has no finish time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Attempts and flakiness of a group's pipeline runs (metrics.md, "Attempts and workflows").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reliability {
+    pub first_attempt_failure_rate: Option<f64>,
+    pub first_attempt_failure_rate_ci95: Option<[f64; 2]>,
+    /// Pipeline runs whose attempt 1 is decided.
+    pub first_attempt_decided: u64,
+    /// Pipeline runs whose attempt 1 is decided and failed (not in the JSON; renderers rank by
+    /// its Wilson interval).
+    #[serde(skip)]
+    pub first_attempt_failed: u64,
+    pub rerun_rescued: RerunRescued,
+    pub flaky_commits: u64,
+}
+
+/// Pipeline runs that failed in some attempt and finally succeeded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RerunRescued {
+    pub count: u64,
+    /// `count` over `decided`; `None` when no decided pipeline run has a detail.
+    pub share: Option<f64>,
+    /// Decided pipeline runs with a detail: the share's denominator (not in the JSON).
+    #[serde(skip)]
+    pub decided: u64,
+}
+
+/// One workflow's metrics inside a pipeline row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowMetrics {
+    pub name: String,
+    pub metrics: WorkflowStats,
+}
+
+/// Counts, failure rate and durations of one workflow's entries in the report window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowStats {
+    pub runs: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    /// Decided entries (succeeded + failed, plus aborted with `--aborted-as failure`); not in
+    /// the JSON.
+    #[serde(skip)]
+    pub decided: u64,
+    pub failure_rate: Option<f64>,
+    pub failure_rate_ci95: Option<[f64; 2]>,
+    /// Durations of the `succeeded` entries.
+    pub duration_s: DurationStats,
+}
+
+/// The critical path of a pipeline row's typical (median-duration) run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriticalPath {
+    /// The typical run's slug.
+    pub run: String,
+    /// Workflow names in chain order (first to run first).
+    pub workflows: Vec<String>,
+    pub duration_s: f64,
+    /// The workflow with the largest summed duration on the critical paths of the runs at or
+    /// above the row's p95 duration.
+    pub p95_bottleneck: Option<String>,
 }
 
 /// Credits spent, when the API reports `credit_cost`.
@@ -122,6 +219,8 @@ pub struct WindowMetrics {
     pub queue_s: QueueStats,
     pub time_to_restore_s: RestoreStats,
     pub credits: Credits,
+    /// `None` when pipeline details were not read.
+    pub reliability: Option<Reliability>,
 }
 
 /// `change.runs`.
@@ -170,6 +269,10 @@ pub struct PipelineMetrics {
     pub name: String,
     pub kind: RunKind,
     pub metrics: GroupMetrics,
+    /// Per-workflow metrics, ordered by name; empty for builds, `None` without details.
+    pub workflows: Option<Vec<WorkflowMetrics>>,
+    /// `None` for builds, without details, or without a typical run.
+    pub critical_path: Option<CriticalPath>,
 }
 
 /// An app with its metrics and its pipeline rows.
@@ -201,4 +304,14 @@ pub fn compute(
     settings: &Settings,
 ) -> MetricsReport {
     breakdown::compute(dataset, window, previous, settings)
+}
+
+impl Settings {
+    /// These settings with `details_read` taken from the dataset.
+    fn for_dataset(&self, dataset: &Dataset) -> Settings {
+        Settings {
+            details_read: dataset.details_read,
+            ..self.clone()
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Time to restore: how long a main branch stays red. Red episodes are found per
-//! (app, name, kind, branch) sequence of decided runs and pooled over the group.
+//! (app, name, kind, branch) sequence of decided runs and pooled over the group; the episodes
+//! still open are listed with the time they opened ("red now since ...").
 
 use std::collections::BTreeMap;
 
@@ -7,8 +8,11 @@ use chrono::{DateTime, Utc};
 
 use super::group::AppRun;
 use super::percentile::SortedSample;
-use super::RestoreStats;
-use crate::model::{seconds, Outcome, Run};
+use super::{OpenEpisode, RestoreStats};
+use crate::model::{seconds, Outcome, Run, RunKind};
+
+/// (app, name, kind, branch): one sequence of runs whose red episodes are walked together.
+type SequenceKey<'r> = (&'r str, &'r str, &'r str, &'r str);
 
 /// Time to restore over `runs` (already limited to one window), counting only branches named
 /// in `main_branches` (exact match).
@@ -16,7 +20,8 @@ use crate::model::{seconds, Outcome, Run};
 /// Only succeeded and failed runs take part, whatever `--aborted-as` says: an aborted run says
 /// nothing about whether the branch is green.
 pub fn time_to_restore(runs: &[AppRun<'_>], main_branches: &[String]) -> RestoreStats {
-    let mut sequences: BTreeMap<(&str, &str, &str, &str), Vec<&Run>> = BTreeMap::new();
+    // Keyed by the kind's string, like the pipeline rows; the kind itself rides along.
+    let mut sequences: BTreeMap<SequenceKey<'_>, (RunKind, Vec<&Run>)> = BTreeMap::new();
     for AppRun { app, run } in runs {
         let Some(branch) = run.branch.as_deref() else {
             continue;
@@ -25,40 +30,51 @@ pub fn time_to_restore(runs: &[AppRun<'_>], main_branches: &[String]) -> Restore
         if decided && main_branches.iter().any(|b| b == branch) {
             sequences
                 .entry((app, &run.name, run.kind.as_str(), branch))
-                .or_default()
+                .or_insert_with(|| (run.kind, Vec::new()))
+                .1
                 .push(run);
         }
     }
 
     let mut restore_times = Vec::new();
-    let mut open = 0;
-    for sequence in sequences.values_mut() {
+    let mut open_episodes = Vec::new();
+    for ((app, name, _, branch), (kind, sequence)) in &mut sequences {
         sequence.sort_by(|a, b| {
             a.triggered_at
                 .cmp(&b.triggered_at)
                 .then_with(|| a.slug.cmp(&b.slug))
         });
-        if walk_episodes(sequence, &mut restore_times) {
-            open += 1;
+        if let Some(since) = walk_episodes(sequence, &mut restore_times) {
+            open_episodes.push(OpenEpisode {
+                app: (*app).to_owned(),
+                name: (*name).to_owned(),
+                kind: *kind,
+                branch: (*branch).to_owned(),
+                since,
+            });
         }
     }
+    // The map gave app, name, kind, branch order; a stable sort puts `since` first (an unknown
+    // start sorts before every known one).
+    open_episodes.sort_by_key(|e| e.since);
 
     let sample = SortedSample::new(restore_times);
     RestoreStats {
         n: sample.len() as u64,
         p50: sample.nearest_rank(50),
         max: sample.max(),
-        open,
+        open: open_episodes.len() as u64,
+        open_episodes,
     }
 }
 
 /// Walks one ordered sequence, pushing the restore time of every counted closed episode;
-/// returns whether an episode is still open at the end.
+/// returns the start of the episode still open at the end (itself `None` when unknown), if any.
 ///
 /// An episode opens at the first failed run's `F` while none is open and closes at the next
 /// succeeded run's `F`. When either end is unknown (no `F`) or the end precedes the start, the
 /// episode still closes — the branch did turn green — but its length is not counted.
-fn walk_episodes(sequence: &[&Run], restore_times: &mut Vec<f64>) -> bool {
+fn walk_episodes(sequence: &[&Run], restore_times: &mut Vec<f64>) -> Option<Option<DateTime<Utc>>> {
     // `Some(start)` while an episode is open; the start itself may be unknown.
     let mut open_since: Option<Option<DateTime<Utc>>> = None;
     for run in sequence {
@@ -77,7 +93,7 @@ fn walk_episodes(sequence: &[&Run], restore_times: &mut Vec<f64>) -> bool {
             _ => {}
         }
     }
-    open_since.is_some()
+    open_since
 }
 
 #[cfg(test)]
@@ -259,5 +275,49 @@ mod tests {
             on_main("a", Outcome::Succeeded, 10, 12),
         ]);
         assert_eq!((s.n, s.open), (0, 1));
+    }
+
+    #[test]
+    fn open_episodes_say_since_when_ordered_by_since() {
+        // main: S at 5, F at 12 (opens, since minute 12), F at 22 (same episode).
+        // master: F at 8 opens (since minute 8). nightly on main: F without finish (since
+        // unknown). Ordered by since: unknown first, then minute 8, then minute 12.
+        let mut m1 = on_main("m1", Outcome::Failed, 7, 8);
+        m1.branch = Some("master".to_owned());
+        let mut nightly = on_main("n1", Outcome::Failed, 1, 0);
+        nightly.name = "nightly".to_owned();
+        nightly.finished_at = None;
+        let s = stats(&[
+            on_main("r1", Outcome::Succeeded, 4, 5),
+            on_main("r2", Outcome::Failed, 10, 12),
+            on_main("r3", Outcome::Failed, 20, 22),
+            m1,
+            nightly,
+        ]);
+        assert_eq!(s.open, 3);
+        let open: Vec<(&str, &str, Option<DateTime<Utc>>)> = s
+            .open_episodes
+            .iter()
+            .map(|e| (e.name.as_str(), e.branch.as_str(), e.since))
+            .collect();
+        assert_eq!(
+            open,
+            [
+                ("nightly", "main", None),
+                ("ci", "master", Some(at(8))),
+                ("ci", "main", Some(at(12))),
+            ]
+        );
+        assert!(s
+            .open_episodes
+            .iter()
+            .all(|e| e.app == "a1" && e.kind == RunKind::Pipeline));
+        let v = serde_json::to_value(&s.open_episodes).expect("serializable");
+        assert_eq!(
+            v[1],
+            serde_json::json!({"app": "a1", "name": "ci", "kind": "pipeline", "branch": "master",
+                "since": "2026-11-23T00:08:00Z"})
+        );
+        assert_eq!(v[0]["since"], serde_json::Value::Null);
     }
 }

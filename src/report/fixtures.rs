@@ -75,12 +75,14 @@ impl Counts {
                 p50: self.restore.1,
                 max: self.restore.2,
                 open: self.restore.3,
+                open_episodes: Vec::new(),
             },
             credits: Credits {
                 total: runs * 10,
                 failed: (self.failed + self.aborted) * 10,
                 coverage: (runs > 0).then_some(1.0),
             },
+            reliability: None,
         }
     }
 }
@@ -379,6 +381,14 @@ pub fn sample_report() -> Report {
                 "3 runs of app f00d-cafe had no finished_at\nand were left out of durations; ask @org/team"
                     .to_owned(),
             ],
+            data_quality: crate::metrics::DataQuality {
+                runs_in_span: runs,
+                runs_without_start: 0,
+                negative_durations: 0,
+                unknown_status: 0,
+                unknown_credit_cost_share: Some(0.0),
+                beyond_retention: false,
+            },
         },
         total,
         apps: vec![
@@ -391,11 +401,15 @@ pub fn sample_report() -> Report {
                         name: "ci".to_owned(),
                         kind: RunKind::Pipeline,
                         metrics: ci,
+                        workflows: None,
+                        critical_path: None,
                     },
                     PipelineMetrics {
                         name: "nightly".to_owned(),
                         kind: RunKind::Build,
                         metrics: nightly,
+                        workflows: None,
+                        critical_path: None,
                     },
                 ],
             },
@@ -409,21 +423,29 @@ pub fn sample_report() -> Report {
                         name: "a|b ".repeat(125),
                         kind: RunKind::Pipeline,
                         metrics: long,
+                        workflows: None,
+                        critical_path: None,
                     },
                     PipelineMetrics {
                         name: HOSTILE_PIPELINE.to_owned(),
                         kind: RunKind::Pipeline,
                         metrics: release,
+                        workflows: None,
+                        critical_path: None,
                     },
                     PipelineMetrics {
                         name: "\u{202E}evil`code`".to_owned(),
                         kind: RunKind::Build,
                         metrics: evil,
+                        workflows: None,
+                        critical_path: None,
                     },
                 ],
             },
         ],
         series: sample_series(),
+        dora: None,
+        breakdowns: crate::metrics::Breakdowns::new(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod escape;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod human;
+pub mod insight_view;
 pub mod render;
 #[cfg(test)]
 mod tests;
@@ -22,7 +23,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::metrics::series::Series;
-use crate::metrics::{AbortedAs, AppMetrics, DurationPopulation, GroupMetrics};
+use crate::metrics::{
+    AbortedAs, AppMetrics, Breakdowns, DataQuality, Dora, DurationPopulation, GroupMetrics,
+};
 use crate::model::{SkippedApp, Window};
 use view::View;
 
@@ -90,6 +93,8 @@ pub struct Coverage {
     pub requests: u64,
     pub skipped_apps: Vec<SkippedApp>,
     pub warnings: Vec<String>,
+    /// Runs the metrics could not use fully; shown in every format.
+    pub data_quality: DataQuality,
 }
 
 /// The report document: the JSON output as report-json.md specifies it, and the context every
@@ -107,6 +112,10 @@ pub struct Report {
     pub apps: Vec<AppMetrics>,
     /// Daily and weekly points for the charts (an addition to report-json.md's schema 1).
     pub series: Series,
+    /// DORA deployment metrics; `None` without `--deploy-pipeline`.
+    pub dora: Option<Dora>,
+    /// Breakdowns asked for with `--group-by`; empty otherwise.
+    pub breakdowns: Breakdowns,
 }
 
 /// Why a report could not be rendered.

@@ -9,6 +9,7 @@ use minijinja::{
     UndefinedBehavior, Value,
 };
 
+use super::insight_view::InsightView;
 use super::view::{change_marker, View};
 use super::{escape, human, Report};
 
@@ -46,6 +47,30 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "_definitions.html.j2",
         include_str!("../../templates/_definitions.html.j2"),
+    ),
+    (
+        "_red_now.md.j2",
+        include_str!("../../templates/_red_now.md.j2"),
+    ),
+    (
+        "_insight.md.j2",
+        include_str!("../../templates/_insight.md.j2"),
+    ),
+    (
+        "_data_quality.md.j2",
+        include_str!("../../templates/_data_quality.md.j2"),
+    ),
+    (
+        "_red_now.html.j2",
+        include_str!("../../templates/_red_now.html.j2"),
+    ),
+    (
+        "_insight.html.j2",
+        include_str!("../../templates/_insight.html.j2"),
+    ),
+    (
+        "_data_quality.html.j2",
+        include_str!("../../templates/_data_quality.html.j2"),
     ),
     (
         "_styles.css.j2",
@@ -169,7 +194,8 @@ pub fn render_view(
     view: &View,
 ) -> Result<String, minijinja::Error> {
     let template = env.get_template(name)?;
-    template.render(context! { report => report, view => view })
+    let insight = InsightView::from_report(report);
+    template.render(context! { report => report, view => view, insight => insight })
 }
 
 /// The built-in templates, `(name, source)`, for `ci-vitals templates dump`.

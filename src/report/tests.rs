@@ -55,11 +55,20 @@ fn json_has_the_contract_keys() {
             "total",
             "apps",
             "series",
+            "dora",
+            "breakdowns",
         ])
     );
     assert_eq!(
         keys(&json["coverage"]),
-        BTreeSet::from(["apps", "runs", "requests", "skipped_apps", "warnings"])
+        BTreeSet::from([
+            "apps",
+            "runs",
+            "requests",
+            "skipped_apps",
+            "warnings",
+            "data_quality"
+        ])
     );
     assert_eq!(
         keys(&json["coverage"]["skipped_apps"][0]),

@@ -147,7 +147,7 @@ fn report_json_has_the_hand_computed_numbers() {
     // main: r3 S, r2 F (opens at its finish), r1 S (closes at its finish): one day exactly.
     assert_eq!(
         alpha["time_to_restore_s"],
-        json!({"n": 1, "p50": 86400.0, "max": 86400.0, "open": 0})
+        json!({"n": 1, "p50": 86400.0, "max": 86400.0, "open": 0, "open_episodes": []})
     );
     // 16 credits on each finished pipeline run (r1 r2 r3 r5), none known for the build.
     close(&alpha["credits"]["coverage"], 0.8);
