@@ -232,7 +232,7 @@ pub(super) fn duration(run: &Run, population: DurationPopulation) -> Option<f64>
 /// The second of slack exists because standalone builds report `started_at` in whole seconds
 /// but `triggered_at` in microseconds, so a build started within its trigger second can read
 /// as having started slightly before it was triggered.
-fn queue_time(run: &Run) -> Option<f64> {
+pub(super) fn queue_time(run: &Run) -> Option<f64> {
     let wait = run.started_at? - run.triggered_at;
     (wait >= -TimeDelta::seconds(1)).then(|| seconds(wait).max(0.0))
 }

@@ -9,10 +9,11 @@
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 
+use super::group::{duration, queue_time};
 use super::percentile::{finite, SortedSample};
 use super::stats::wilson;
-use super::{AbortedAs, DurationPopulation, Settings};
-use crate::model::{seconds, Dataset, Outcome, Run, Window};
+use super::{AbortedAs, Settings};
+use crate::model::{Dataset, Outcome, Run, Window};
 
 /// The most days (and so weeks) a series holds: a window of years would otherwise make a chart
 /// of thousands of bars. Longer windows keep their most recent days.
@@ -188,26 +189,6 @@ impl Percentiles {
             p95: sample.nearest_rank(95),
         }
     }
-}
-
-// The two definitions below restate metrics.md's `D` and `Q` as `group.rs` applies them; they
-// are private there, and this module may not change that file. The integrator should make
-// group.rs's versions `pub(super)` and delete these.
-
-/// `D = F − S` in seconds, for a run of the duration population with both times and `F >= S`.
-fn duration(run: &Run, population: DurationPopulation) -> Option<f64> {
-    let in_population = match population {
-        DurationPopulation::Succeeded => run.outcome == Outcome::Succeeded,
-        DurationPopulation::Finished => matches!(run.outcome, Outcome::Succeeded | Outcome::Failed),
-    };
-    let (start, finish) = (run.started_at?, run.finished_at?);
-    (in_population && finish >= start).then(|| seconds(finish - start))
-}
-
-/// `Q = max(0, S − T)` in seconds, with a second of slack for whole-second `started_at`.
-fn queue_time(run: &Run) -> Option<f64> {
-    let wait = run.started_at? - run.triggered_at;
-    (wait >= -TimeDelta::seconds(1)).then(|| seconds(wait).max(0.0))
 }
 
 #[cfg(test)]
