@@ -100,8 +100,8 @@ pub fn breakdowns(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::fixtures::{run, window};
-    use crate::model::{App, AppRuns, Outcome, Trigger};
+    use crate::metrics::fixtures::{one_app, run, window};
+    use crate::model::{Outcome, Trigger};
 
     fn dataset() -> Dataset {
         let mut runs = vec![
@@ -121,16 +121,8 @@ mod tests {
         runs[3].trigger = Trigger::PullRequest;
         runs[1].machine_type = Some("g2.mac.large".to_owned());
         Dataset {
-            apps: vec![AppRuns {
-                app: App {
-                    slug: "a1".to_owned(),
-                    title: "A".to_owned(),
-                    is_disabled: false,
-                },
-                runs,
-            }],
             details_read: true,
-            ..Dataset::default()
+            ..one_app(runs)
         }
     }
 

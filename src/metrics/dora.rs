@@ -283,22 +283,12 @@ fn midnight(day: NaiveDate) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::fixtures::{at, run, window};
+    use crate::metrics::fixtures::{at, one_app, run, window};
     use crate::metrics::AbortedAs;
-    use crate::model::{App, AppRuns};
+    use crate::model::Run;
 
     fn dataset(runs: Vec<Run>) -> Dataset {
-        Dataset {
-            apps: vec![AppRuns {
-                app: App {
-                    slug: "a1".to_owned(),
-                    title: "A".to_owned(),
-                    is_disabled: false,
-                },
-                runs,
-            }],
-            ..Dataset::default()
-        }
+        one_app(runs)
     }
 
     fn selector() -> DeploySelector {

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::model::{Attempt, Outcome, PipelineDetail, Run, RunKind, Window, WorkflowRun};
+use crate::model::{
+    App, AppRuns, Attempt, Dataset, Outcome, PipelineDetail, Run, RunKind, Window, WorkflowRun,
+};
 
 /// The report window's start: 2026-11-23T00:00:00Z.
 pub fn since() -> DateTime<Utc> {
@@ -103,4 +105,19 @@ pub fn with_workflows(mut r: Run, workflows: Vec<WorkflowRun>) -> Run {
         d.workflows = workflows;
     }
     r
+}
+
+/// A dataset of one app `a1` ("A") holding `runs`.
+pub fn one_app(runs: Vec<Run>) -> Dataset {
+    Dataset {
+        apps: vec![AppRuns {
+            app: App {
+                slug: "a1".to_owned(),
+                title: "A".to_owned(),
+                is_disabled: false,
+            },
+            runs,
+        }],
+        ..Dataset::default()
+    }
 }

@@ -62,21 +62,11 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::metrics::fixtures::{run, timed, window};
-    use crate::model::{App, AppRuns, Run};
+    use crate::metrics::fixtures::{one_app, run, timed, window};
+    use crate::model::Run;
 
     fn dataset(runs: Vec<Run>) -> Dataset {
-        Dataset {
-            apps: vec![AppRuns {
-                app: App {
-                    slug: "a1".to_owned(),
-                    title: "A".to_owned(),
-                    is_disabled: false,
-                },
-                runs,
-            }],
-            ..Dataset::default()
-        }
+        one_app(runs)
     }
 
     #[test]
