@@ -129,6 +129,9 @@ pub struct RestoreView {
     pub p50: String,
     pub max: String,
     pub open: u64,
+    /// The previous window's p50 and n, shown plain: no significance test exists for time to
+    /// restore, so it never gets an arrow.
+    pub previous: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -416,6 +419,13 @@ fn group_view(group: &GroupMetrics) -> GroupView {
             p50: human::duration(now.time_to_restore_s.p50),
             max: human::duration(now.time_to_restore_s.max),
             open: now.time_to_restore_s.open,
+            previous: before.map(|b| {
+                format!(
+                    "{} (n = {})",
+                    human::duration(b.time_to_restore_s.p50),
+                    b.time_to_restore_s.n
+                )
+            }),
         },
         credits: now
             .credits
