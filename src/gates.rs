@@ -337,3 +337,193 @@ fn pipeline_names(apps: &[AppMetrics]) -> Vec<String> {
         .collect();
     names.into_iter().map(str::to_owned).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::sample_report;
+
+    fn gates(texts: &[&str]) -> Vec<Gate> {
+        let texts: Vec<String> = texts.iter().map(|t| (*t).to_owned()).collect();
+        parse(&texts).expect("gates parse")
+    }
+
+    fn config_message(result: Result<impl std::fmt::Debug, Error>) -> String {
+        match result {
+            Err(Error::Config(message)) => message,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    /// The fixture report with its total set to 25 failed of 100 decided runs, Wilson interval
+    /// [0.05, 0.5] (values chosen by hand, not computed), and p95 of 1500 s.
+    fn metrics() -> crate::report::Report {
+        let mut report = sample_report();
+        let total = &mut report.total.current;
+        total.failure_rate = Some(0.25);
+        total.failure_rate_ci95 = Some([0.05, 0.5]);
+        total.duration_s.p95 = Some(1500.0);
+        report
+    }
+
+    #[test]
+    fn parse_splits_scope_and_lists_the_names_read() {
+        let parsed = gates(&[
+            "failure_rate > 0.2 and duration_p95 > 1800",
+            "pipeline:ci   runs < 3",
+        ]);
+        assert_eq!(parsed[0].scope, Scope::Total);
+        assert_eq!(parsed[0].names, ["duration_p95", "failure_rate"]);
+        assert_eq!(parsed[1].scope, Scope::Pipeline("ci".to_owned()));
+        assert_eq!(parsed[1].condition, "runs < 3");
+        assert_eq!(parsed[1].text, "pipeline:ci   runs < 3");
+    }
+
+    #[test]
+    fn a_typo_is_a_configuration_error_naming_the_gate_and_the_valid_names() {
+        let message = config_message(parse(&["failure_rat > 0.2".to_owned()]));
+        assert!(message.contains("\"failure_rat > 0.2\""), "{message}");
+        assert!(message.contains("unknown name failure_rat"), "{message}");
+        assert!(message.contains("failure_rate_low"), "{message}");
+    }
+
+    #[test]
+    fn malformed_gates_are_configuration_errors() {
+        for text in [
+            "failure_rate >",
+            "pipeline:ci",
+            "pipeline: runs > 1",
+            "",
+            "1 > 0",
+        ] {
+            config_message(parse(&[text.to_owned()]));
+        }
+    }
+
+    #[test]
+    fn a_total_gate_fails_when_its_condition_is_true() {
+        let report = metrics();
+        let results = evaluate(
+            &gates(&[
+                // 0.25 > 0.2: true, so the gate fails.
+                "failure_rate > 0.2",
+                // 0.25 > 0.3: false, passes.
+                "failure_rate > 0.3",
+                // Wilson lower bound 0.05 > 0.1: false, passes.
+                "failure_rate_low > 0.1",
+                // 1500 > 1800: false, passes.
+                "duration_p95 > 1800",
+            ]),
+            &report.total.current,
+            &report.apps,
+        )
+        .expect("gates evaluate");
+        let outcomes: Vec<Outcome> = results.iter().map(|r| r.result).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Failed,
+                Outcome::Passed,
+                Outcome::Passed,
+                Outcome::Passed
+            ]
+        );
+        assert_eq!(results[0].scope, "total");
+        assert_eq!(
+            results[2].values["failure_rate_low"],
+            serde_json::json!(0.05)
+        );
+        assert_eq!(exit_code(&results), 4);
+        assert_eq!(exit_code(&results[1..]), 0);
+    }
+
+    #[test]
+    fn a_null_metric_leaves_the_gate_not_evaluated() {
+        let mut report = metrics();
+        report.total.current.failure_rate = None;
+        let results = evaluate(
+            &gates(&["failure_rate > 0.2 or duration_p95 > 1000"]),
+            &report.total.current,
+            &report.apps,
+        )
+        .expect("gates evaluate");
+        assert_eq!(results[0].result, Outcome::NotEvaluated);
+        assert_eq!(results[0].values["failure_rate"], serde_json::Value::Null);
+        assert_eq!(
+            results[0].note.as_deref(),
+            Some("not evaluated: failure_rate unknown for total")
+        );
+        // Not evaluated is not a failure, even though 1500 > 1000 alone would fail it.
+        assert_eq!(exit_code(&results), 0);
+    }
+
+    #[test]
+    fn a_pipeline_gate_judges_every_row_of_that_name() {
+        let mut report = metrics();
+        // Give the second app a `ci` row too, failure rate 0.2; the first app's is set to 0.5.
+        let mut copy = report.apps[0].pipelines[0].clone();
+        copy.metrics.current.failure_rate = Some(0.2);
+        report.apps[1].pipelines.push(copy);
+        report.apps[0].pipelines[0].metrics.current.failure_rate = Some(0.5);
+        let results = evaluate(
+            &gates(&["pipeline:ci failure_rate > 0.3"]),
+            &report.total.current,
+            &report.apps,
+        )
+        .expect("gates evaluate");
+        let scopes: Vec<(&str, Outcome)> = results
+            .iter()
+            .map(|r| (r.scope.as_str(), r.result))
+            .collect();
+        // 0.5 > 0.3 fails; 0.2 > 0.3 passes.
+        assert_eq!(
+            scopes,
+            [
+                ("a1b2-c3d4/ci", Outcome::Failed),
+                ("f00d-cafe/ci", Outcome::Passed)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pipeline_matching_no_row_is_a_configuration_error() {
+        let report = metrics();
+        let message = config_message(evaluate(
+            &gates(&["pipeline:deploy runs > 1"]),
+            &report.total.current,
+            &report.apps,
+        ));
+        assert!(message.contains("no pipeline named deploy"), "{message}");
+        assert!(message.contains("ci, nightly"), "{message}");
+    }
+
+    #[test]
+    fn a_condition_that_is_not_a_boolean_is_a_configuration_error() {
+        let report = metrics();
+        let message = config_message(evaluate(
+            &gates(&["failure_rate * 2"]),
+            &report.total.current,
+            &report.apps,
+        ));
+        // 0.25 * 2 = 0.5.
+        assert!(message.contains("gives 0.5 on total"), "{message}");
+    }
+
+    #[test]
+    fn values_are_shown_in_their_unit() {
+        assert_eq!(
+            display_value("failure_rate", &serde_json::json!(0.125)),
+            "12.5%"
+        );
+        // 252 s = 4 min 12 s.
+        assert_eq!(
+            display_value("duration_p95", &serde_json::json!(252.0)),
+            "4m 12s"
+        );
+        assert_eq!(display_value("runs", &serde_json::json!(42)), "42");
+        assert_eq!(
+            display_value("restore_p50", &serde_json::Value::Null),
+            "unknown"
+        );
+    }
+}
