@@ -7,6 +7,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod action;
 mod bitrise_client;
 mod browser;
 mod check;
