@@ -203,6 +203,11 @@ pub struct ReportArgs {
     #[arg(long = "group-by", value_enum, value_name = "DIMENSION")]
     pub group_by: Vec<Dimension>,
 
+    /// Fail (exit 4, after the report is written) when EXPR is true, e.g. `failure_rate > 0.2`;
+    /// prefix `pipeline:NAME ` to judge each pipeline row of that name (repeatable).
+    #[arg(long = "fail-if", value_name = "EXPR")]
+    pub fail_if: Vec<String>,
+
     /// The report's "now" (RFC 3339), for reproducible output in tests.
     #[arg(long, hide = true, value_parser = parse_time)]
     pub now: Option<DateTime<Utc>>,

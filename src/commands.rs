@@ -16,6 +16,7 @@ use crate::cli::{
 use crate::config::{self, Source, Windows};
 use crate::demo;
 use crate::error::Error;
+use crate::gates;
 use crate::metrics;
 use crate::model::{Dataset, ErrorCode};
 use crate::report::{self, Coverage, Report, SettingsInfo, SourceKind, WindowInfo};
@@ -115,6 +116,8 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let settings = config::settings(&args.window);
     let filter = config::run_filter(&args.window)?;
     let deploy = metrics::DeploySelector::new(&args.deploy_pipelines)?;
+    // Checked before any request, so that a typo in a gate costs nothing.
+    let gates = gates::parse(&args.fail_if)?;
     let loaded = if args.demo {
         load_demo(args)?
     } else if let Some(path) = &args.input {
@@ -155,6 +158,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let mut warnings = loaded.warnings;
     warnings.extend(dataset.warnings.iter().cloned());
     let skipped = dataset.skipped_apps.len();
+    let gate_results = gates::evaluate(&gates, &computed.total.current, &computed.apps)?;
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         generated_at: loaded.generated_at,
@@ -185,6 +189,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         ),
         dora,
         breakdowns,
+        gates: gate_results,
     };
     let text = report::render_with_options(
         &report,
@@ -216,7 +221,32 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         report.coverage.requests,
         started.elapsed().as_secs_f64()
     ));
-    strict_outcome(args.strict, &dataset)
+    // A runtime failure (here `--strict`) takes precedence over a failed gate.
+    strict_outcome(args.strict, &dataset)?;
+    // Last, after the report was written (and published): the gates' verdict.
+    Ok(gates_outcome(&report.gates))
+}
+
+/// Says which gates failed, on stderr whatever the verbosity, and returns the exit code they ask
+/// for (4 when any failed).
+fn gates_outcome(results: &[gates::GateResult]) -> i32 {
+    for failed in results
+        .iter()
+        .filter(|r| r.result == gates::Outcome::Failed)
+    {
+        let values: Vec<String> = failed
+            .values
+            .iter()
+            .map(|(name, value)| format!("{name} = {value}"))
+            .collect();
+        eprintln!(
+            "ci-vitals: gate failed on {}: {} ({})",
+            failed.scope,
+            failed.expr,
+            values.join(", ")
+        );
+    }
+    gates::exit_code(results)
 }
 
 fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {

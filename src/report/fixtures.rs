@@ -446,6 +446,7 @@ pub fn sample_report() -> Report {
         series: sample_series(),
         dora: None,
         breakdowns: crate::metrics::Breakdowns::new(),
+        gates: Vec::new(),
     }
 }
 

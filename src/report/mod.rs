@@ -22,6 +22,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::gates::GateResult;
 use crate::metrics::series::Series;
 use crate::metrics::{
     AbortedAs, AppMetrics, Breakdowns, DataQuality, Dora, DurationPopulation, GroupMetrics,
@@ -116,6 +117,8 @@ pub struct Report {
     pub dora: Option<Dora>,
     /// Breakdowns asked for with `--group-by`; empty otherwise.
     pub breakdowns: Breakdowns,
+    /// The `--fail-if` gates' results, in the order given; empty without gates.
+    pub gates: Vec<GateResult>,
 }
 
 /// Why a report could not be rendered.

@@ -72,6 +72,11 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         "_data_quality.html.j2",
         include_str!("../../templates/_data_quality.html.j2"),
     ),
+    ("_gates.md.j2", include_str!("../../templates/_gates.md.j2")),
+    (
+        "_gates.html.j2",
+        include_str!("../../templates/_gates.html.j2"),
+    ),
     (
         "_styles.css.j2",
         include_str!("../../templates/_styles.css.j2"),
@@ -141,6 +146,10 @@ pub fn environment(templates_dir: Option<&Path>) -> Environment<'static> {
     env.add_filter("points", |delta: Option<f64>| human::points_delta(delta));
     env.add_filter("change_marker", |delta: Option<f64>, significant: bool| {
         change_marker(delta, significant)
+    });
+    env.add_filter("gate_value", |value: Value, name: &str| {
+        let json = serde_json::to_value(&value).unwrap_or_default();
+        crate::gates::display_value(name, &json)
     });
     // For hand-written HTML inside Markdown (`<summary>`), where backslash escapes do not work.
     env.add_filter("inline_html", |text: &str| {

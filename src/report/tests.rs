@@ -57,6 +57,7 @@ fn json_has_the_contract_keys() {
             "series",
             "dora",
             "breakdowns",
+            "gates",
         ])
     );
     assert_eq!(
