@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -18,7 +18,9 @@ use crate::demo;
 use crate::error::Error;
 use crate::metrics;
 use crate::model::{Dataset, ErrorCode};
+use crate::publish;
 use crate::report::{self, Coverage, Report, SettingsInfo, SourceKind, WindowInfo};
+use crate::secret::Secret;
 use crate::snapshot::{self, Snapshot, SNAPSHOT_VERSION};
 
 /// Progress and summary lines on stderr, as loud as `-q`/`-v` ask.
@@ -115,6 +117,8 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let settings = config::settings(&args.window);
     let filter = config::run_filter(&args.window)?;
     let deploy = metrics::DeploySelector::new(&args.deploy_pipelines)?;
+    // Checked before any data is read, so a missing variable fails fast.
+    let plan = publish_plan(args)?;
     let loaded = if args.demo {
         load_demo(args)?
     } else if let Some(path) = &args.input {
@@ -216,7 +220,48 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         report.coverage.requests,
         started.elapsed().as_secs_f64()
     ));
+    // Gates are evaluated before publishing (the outputs report them) and their exit code is
+    // applied after it, so a failed gate still leaves the summary, outputs and comment.
+    let gates_failed = None;
+    publish(&plan, &report, gates_failed, args.strict).await?;
     strict_outcome(args.strict, &dataset)
+}
+
+/// The publishing flags checked against the GitHub Actions environment.
+fn publish_plan(args: &ReportArgs) -> Result<publish::Plan, Error> {
+    let request = publish::Request {
+        summary: args.github_summary,
+        comment: args.github_comment,
+        outputs: args.github_outputs,
+        token: args.github_token.clone().map(Secret::new),
+        pr: args.pr,
+        comment_key: args.comment_key.clone(),
+        report_path: args.output.clone(),
+        templates_dir: args.templates.clone(),
+        timeout: Duration::from_secs(args.source.timeout),
+    };
+    publish::Plan::resolve(request, &publish::GithubEnv::from_env()).map_err(Error::Config)
+}
+
+/// Publishes the report to GitHub as `plan` says, after it was written. A token that may not
+/// write the comment is a warning (printed by the plan), and a failure with `--strict`.
+async fn publish(
+    plan: &publish::Plan,
+    report: &Report,
+    gates_failed: Option<bool>,
+    strict: bool,
+) -> Result<(), Error> {
+    if plan.is_empty() {
+        return Ok(());
+    }
+    match plan.run(report, gates_failed).await? {
+        publish::Outcome::Done => Ok(()),
+        publish::Outcome::ReadOnly if strict => Err(Error::Strict(
+            "--strict: the GitHub token is read-only, so the pull request comment was not posted"
+                .to_owned(),
+        )),
+        publish::Outcome::ReadOnly => Ok(()),
+    }
 }
 
 fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {
