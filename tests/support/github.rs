@@ -240,12 +240,13 @@ fn route(state: &mut State, request: &RecordedRequest, base: &str) -> Reply {
             if state.read_only {
                 return message(403, "Resource not accessible by integration");
             }
+            let id = id.parse::<u64>().ok();
             let updated = state.tick();
             let found = state
                 .comments
                 .iter_mut()
                 .map(|(_, c)| c)
-                .find(|c| c["id"].to_string() == *id);
+                .find(|c| id.is_some() && c["id"].as_u64() == id);
             match found {
                 Some(comment) => {
                     comment["body"] = json!(body);
