@@ -223,7 +223,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     // Gates are evaluated before publishing (the outputs report them) and their exit code is
     // applied after it, so a failed gate still leaves the summary, outputs and comment.
     let gates_failed = None;
-    publish(&plan, &report, gates_failed, args.strict).await?;
+    publish(&plan, &report, gates_failed, args.strict, log).await?;
     strict_outcome(args.strict, &dataset)
 }
 
@@ -250,12 +250,24 @@ async fn publish(
     report: &Report,
     gates_failed: Option<bool>,
     strict: bool,
+    log: Log,
 ) -> Result<(), Error> {
     if plan.is_empty() {
         return Ok(());
     }
     match plan.run(report, gates_failed).await? {
-        publish::Outcome::Done => Ok(()),
+        publish::Outcome::Done { comment } => {
+            match comment {
+                Some(publish::Posted::Created { id }) => {
+                    log.info(&format!("created pull request comment {id}"))
+                }
+                Some(publish::Posted::Updated { id }) => {
+                    log.info(&format!("updated pull request comment {id}"))
+                }
+                None => {}
+            }
+            Ok(())
+        }
         publish::Outcome::ReadOnly if strict => Err(Error::Strict(
             "--strict: the GitHub token is read-only, so the pull request comment was not posted"
                 .to_owned(),

@@ -327,6 +327,44 @@ fn next_link(header: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn client(api_url: &str) -> GithubClient {
+        GithubClient::new(api_url, &Secret::new("ghs_unit"), Duration::from_secs(1))
+            .expect("client")
+    }
+
+    #[test]
+    fn paths_join_under_an_enterprise_base() {
+        let ghe = client("https://ghe.example/api/v3/");
+        assert_eq!(
+            ghe.url("repos/o/r/issues/1/comments")
+                .expect("url")
+                .as_str(),
+            "https://ghe.example/api/v3/repos/o/r/issues/1/comments"
+        );
+    }
+
+    #[test]
+    fn next_links_stay_on_the_api_origin() {
+        let github = client("https://ghe.example/api/v3");
+        let current = github.url("repos/o/r/issues/1/comments").expect("url");
+        // Another path on the same host, as GitHub's /repositories/{id} links are: followed.
+        let next = github
+            .follow(
+                &current,
+                "https://ghe.example/api/v3/repositories/9/issues/1/comments?page=2",
+            )
+            .expect("same origin");
+        assert_eq!(next.path(), "/api/v3/repositories/9/issues/1/comments");
+        // A relative link resolves against the page it came from.
+        let relative = github.follow(&current, "?page=3").expect("relative");
+        assert_eq!(relative.query(), Some("page=3"));
+        // Another host or scheme would receive the token: refused.
+        for foreign in ["https://evil.example/x", "http://ghe.example/api/v3/x"] {
+            let error = github.follow(&current, foreign).expect_err(foreign);
+            assert!(error.to_string().contains("leaves the GitHub API's host"));
+        }
+    }
+
     #[test]
     fn next_link_is_taken_as_written_whatever_the_order_and_quoting() {
         let header = "<https://api.example/repositories/42/issues/7/comments?page=Y3Vy%3D&per_page=100>; rel=\"prev\", \

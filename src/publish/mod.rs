@@ -109,8 +109,8 @@ pub struct Plan {
 /// What publishing did, for the caller's exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Everything asked for was published.
-    Done,
+    /// Everything asked for was published; what happened to the comment, when one was asked.
+    Done { comment: Option<Posted> },
     /// The token could not write the comment (a fork's PR); a warning was printed.
     ReadOnly,
 }
@@ -184,7 +184,7 @@ impl Plan {
             })?;
         }
         let Some(comment) = &self.comment else {
-            return Ok(Outcome::Done);
+            return Ok(Outcome::Done { comment: None });
         };
         let body = self.markdown(report, COMMENT_MAX_SIZE)?;
         match comment
@@ -192,7 +192,9 @@ impl Plan {
             .upsert_comment(&comment.target, &comment.marker, &body)
             .await
         {
-            Ok(_) => Ok(Outcome::Done),
+            Ok(posted) => Ok(Outcome::Done {
+                comment: Some(posted),
+            }),
             Err(PublishError::Api {
                 read_only: true,
                 endpoint,

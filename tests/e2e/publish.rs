@@ -558,3 +558,58 @@ fn each_token_goes_only_to_its_own_api_and_never_shows() {
         assert!(!text.contains(support::TOKEN), "Bitrise token leaked");
     }
 }
+
+#[test]
+fn data_problems_become_warning_annotations_inside_actions_only() {
+    const ALPHA: &str = "a1a1a1a1a1a1a1a1";
+    const BRAVO: &str = "b2b2b2b2b2b2b2b2";
+    let bitrise = FakeBitrise::builder()
+        .app(app(ALPHA, "Alpha iOS"))
+        .app(app(BRAVO, "Bravo Android"))
+        .runs(
+            ALPHA,
+            vec![pipeline_run("r1", "ci", 1, "2026-11-29T10:00:00Z")],
+        )
+        .runs(
+            BRAVO,
+            vec![pipeline_run("b1", "ci", 1, "2026-11-29T10:00:00Z")],
+        )
+        .forbidden(BRAVO)
+        .start();
+    let github = FakeGithub::builder().start();
+    let runner = Runner::new();
+    let live = |actions: Option<&str>| {
+        let mut cmd = runner.command(&github);
+        match actions {
+            Some(value) => cmd.env("GITHUB_ACTIONS", value),
+            None => cmd.env_remove("GITHUB_ACTIONS"),
+        };
+        cmd.env("BITRISE_TOKEN", support::TOKEN)
+            .env("BITRISE_API_URL", bitrise.url())
+            .args([
+                "--retries",
+                "0",
+                "--timeout",
+                "5",
+                "--no-details",
+                "--no-compare",
+            ])
+            .args(["--until", "2026-11-30T00:00:00Z", "--days", "7"]);
+        run(cmd)
+    };
+    let (code, _, stderr) = live(Some("true"));
+    assert_eq!(code, 0, "{stderr}");
+    let annotation = stderr
+        .lines()
+        .find(|l| l.starts_with("::warning title=ci-vitals%3A app skipped::"))
+        .unwrap_or_else(|| panic!("no annotation in {stderr}"));
+    assert!(annotation.contains(&format!("app {BRAVO} skipped (invalid_permissions)")));
+    for actions in [None, Some("false")] {
+        let (code, _, stderr) = live(actions);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stderr.contains("::warning"), "{stderr}");
+        assert!(stderr.contains(BRAVO), "the plain warning stays: {stderr}");
+    }
+    // Nothing was published, so GitHub was never called.
+    assert!(github.requests().is_empty());
+}
