@@ -233,7 +233,7 @@ impl GithubClient {
                 .and_then(|j| j.get("message"))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .unwrap_or_else(|| format!("HTTP {status}"));
+                .unwrap_or_else(|| "no message in the response".to_owned());
             let read_only = status == reqwest::StatusCode::FORBIDDEN
                 && message.contains(READ_ONLY_MESSAGE)
                 && method != Method::GET;

@@ -124,6 +124,9 @@ impl Plan {
                 format!("{flag} needs ${name} (set by GitHub Actions) to name a file")
             })
         };
+        if request.summary || request.comment {
+            report::marker_line(&request.comment_key).map_err(|e| format!("--comment-key: {e}"))?;
+        }
         let summary = match request.summary {
             true => Some(required(
                 &env.step_summary,
@@ -331,7 +334,8 @@ mod tests {
     fn missing_variables_and_inputs_are_named() {
         let summary = Request {
             summary: true,
-            ..Request::default()
+            comment: false,
+            ..request()
         };
         let error = Plan::resolve(summary, &GithubEnv::default()).expect_err("no summary file");
         assert!(error.contains("GITHUB_STEP_SUMMARY"), "{error}");
@@ -356,6 +360,19 @@ mod tests {
         )
         .expect_err("no token");
         assert!(no_token.contains("--github-token"), "{no_token}");
+        let bad_key = Plan::resolve(
+            Request {
+                summary: true,
+                comment_key: "a-->b".to_owned(),
+                ..Request::default()
+            },
+            &GithubEnv {
+                step_summary: Some(PathBuf::from("summary.md")),
+                ..GithubEnv::default()
+            },
+        )
+        .expect_err("bad key");
+        assert!(bad_key.starts_with("--comment-key: "), "{bad_key}");
         assert!(Plan::resolve(
             Request {
                 pr: Some(3),
