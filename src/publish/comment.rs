@@ -3,6 +3,10 @@
 //! starts with our marker and whose author is the identity we post as — and updates it, or
 //! creates one. Comments are listed 100 a page, following the `Link` header's `next` URL as
 //! given.
+//!
+//! There are no retries: a POST retried after a lost response could post a second comment, and
+//! a publishing step is cheap to run again. (Were they added, the backoff helpers of
+//! `bitrise/client.rs` would move to a module both clients share.)
 
 use std::time::Duration;
 
