@@ -208,6 +208,38 @@ pub struct ReportArgs {
     #[arg(long = "fail-if", value_name = "EXPR")]
     pub fail_if: Vec<String>,
 
+    /// Append the Markdown report (up to 1 MiB) to the job summary file in
+    /// $GITHUB_STEP_SUMMARY, whatever --format and --output say.
+    #[arg(long)]
+    pub github_summary: bool,
+
+    /// Create or update one sticky comment with the Markdown report on the pull request
+    /// (repository from $GITHUB_REPOSITORY, API from $GITHUB_API_URL).
+    #[arg(long)]
+    pub github_comment: bool,
+
+    /// GitHub token for --github-comment, sent as `Authorization: Bearer` to the GitHub API only.
+    #[arg(
+        long,
+        env = "GITHUB_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub github_token: Option<String>,
+
+    /// The pull request to comment on [default: from the event payload in $GITHUB_EVENT_PATH].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pr: Option<u64>,
+
+    /// The key of the comment's marker `<!-- ci-vitals:KEY -->`: one sticky comment per key.
+    #[arg(long, default_value = crate::report::DEFAULT_MARKER_KEY, value_name = "KEY")]
+    pub comment_key: String,
+
+    /// Append runs, failure-rate, duration-p50, duration-p95, gates and report-path to the step
+    /// outputs file in $GITHUB_OUTPUT.
+    #[arg(long)]
+    pub github_outputs: bool,
+
     /// The report's "now" (RFC 3339), for reproducible output in tests.
     #[arg(long, hide = true, value_parser = parse_time)]
     pub now: Option<DateTime<Utc>>,

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -19,7 +19,9 @@ use crate::error::Error;
 use crate::gates;
 use crate::metrics;
 use crate::model::{Dataset, ErrorCode};
+use crate::publish;
 use crate::report::{self, Coverage, Report, SettingsInfo, SourceKind, WindowInfo};
+use crate::secret::Secret;
 use crate::snapshot::{self, Snapshot, SNAPSHOT_VERSION};
 
 /// Progress and summary lines on stderr, as loud as `-q`/`-v` ask.
@@ -118,6 +120,8 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let deploy = metrics::DeploySelector::new(&args.deploy_pipelines)?;
     // Checked before any request, so that a typo in a gate costs nothing.
     let gates = gates::parse(&args.fail_if)?;
+    // Checked before any data is read, so a missing variable fails fast.
+    let plan = publish_plan(args)?;
     let loaded = if args.demo {
         load_demo(args)?
     } else if let Some(path) = &args.input {
@@ -221,9 +225,18 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         report.coverage.requests,
         started.elapsed().as_secs_f64()
     ));
-    // A runtime failure (here `--strict`) takes precedence over a failed gate.
+    // Gates are evaluated before publishing (the outputs report them) and their exit code is
+    // applied after it, so a failed gate still leaves the summary, outputs and comment. A runtime
+    // failure (a publishing error, or `--strict`) takes precedence over a failed gate.
+    let gates_failed = Some(
+        report
+            .gates
+            .iter()
+            .any(|r| r.result == gates::Outcome::Failed),
+    );
+    publish(&plan, &report, gates_failed, args.strict, log).await?;
     strict_outcome(args.strict, &dataset)?;
-    // Last, after the report was written (and published): the gates' verdict.
+    // Last, after the report was written and published: the gates' verdict.
     Ok(gates_outcome(&report.gates))
 }
 
@@ -247,6 +260,55 @@ fn gates_outcome(results: &[gates::GateResult]) -> i32 {
         );
     }
     gates::exit_code(results)
+}
+
+/// The publishing flags checked against the GitHub Actions environment.
+fn publish_plan(args: &ReportArgs) -> Result<publish::Plan, Error> {
+    let request = publish::Request {
+        summary: args.github_summary,
+        comment: args.github_comment,
+        outputs: args.github_outputs,
+        token: args.github_token.clone().map(Secret::new),
+        pr: args.pr,
+        comment_key: args.comment_key.clone(),
+        report_path: args.output.clone(),
+        templates_dir: args.templates.clone(),
+        timeout: Duration::from_secs(args.source.timeout),
+    };
+    publish::Plan::resolve(request, &publish::GithubEnv::from_env()).map_err(Error::Config)
+}
+
+/// Publishes the report to GitHub as `plan` says, after it was written. A token that may not
+/// write the comment is a warning (printed by the plan), and a failure with `--strict`.
+async fn publish(
+    plan: &publish::Plan,
+    report: &Report,
+    gates_failed: Option<bool>,
+    strict: bool,
+    log: Log,
+) -> Result<(), Error> {
+    if plan.is_empty() {
+        return Ok(());
+    }
+    match plan.run(report, gates_failed).await? {
+        publish::Outcome::Done { comment } => {
+            match comment {
+                Some(publish::Posted::Created { id }) => {
+                    log.info(&format!("created pull request comment {id}"))
+                }
+                Some(publish::Posted::Updated { id }) => {
+                    log.info(&format!("updated pull request comment {id}"))
+                }
+                None => {}
+            }
+            Ok(())
+        }
+        publish::Outcome::ReadOnly if strict => Err(Error::Strict(
+            "--strict: the GitHub token is read-only, so the pull request comment was not posted"
+                .to_owned(),
+        )),
+        publish::Outcome::ReadOnly => Ok(()),
+    }
 }
 
 fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {

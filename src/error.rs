@@ -22,6 +22,9 @@ pub enum Error {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    /// Publishing to GitHub failed after the report was written (exit 1).
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PlanError),
     /// The run completed but some apps were skipped and `--strict` was given (exit 1).
     #[error("{0}")]
     Strict(String),
@@ -33,7 +36,11 @@ impl Error {
         match self {
             Error::Config(_) => 3,
             Error::Api(e) => exit_code_for(e.code),
-            Error::Snapshot(_) | Error::Render(_) | Error::Output { .. } | Error::Strict(_) => 1,
+            Error::Snapshot(_)
+            | Error::Render(_)
+            | Error::Output { .. }
+            | Error::Publish(_)
+            | Error::Strict(_) => 1,
         }
     }
 }

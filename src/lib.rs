@@ -3,7 +3,8 @@
 //! The data flows through the modules in this order: [`cli`] (the command line) → [`config`]
 //! (one checked [`config::Config`]) → [`bitrise`] (HTTP client, wire types, paging, connection
 //! check) → [`model`] (domain runs) → [`metrics`] (pure functions) → [`report`] (JSON, Markdown
-//! and HTML), with [`gates`] judged on the metrics. [`snapshot`] stores what was fetched; [`demo`] builds the built-in sample data.
+//! and HTML), with [`gates`] judged on the metrics → [`publish`] (GitHub job summary, PR comment,
+//! outputs). [`snapshot`] stores what was fetched; [`demo`] builds the built-in sample data.
 
 pub mod bitrise;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod filter;
 pub mod gates;
 pub mod metrics;
 pub mod model;
+pub mod publish;
 pub mod report;
 pub mod secret;
 pub mod snapshot;

@@ -323,7 +323,6 @@ fn a_release_without_a_committed_checksum_is_not_installed() {
 
 /// The real binary on the demo, end to end: outputs and summary as GitHub reads them.
 #[test]
-#[ignore = "needs --github-summary and --github-outputs (issue 5 item 1, src/publish/): remove at integration"]
 fn the_action_reports_the_demo_into_outputs_and_summary() {
     let runner = Runner::new();
     let bin = Path::new(env!("CARGO_BIN_EXE_ci-vitals"));

@@ -14,4 +14,5 @@ mod check;
 mod cli;
 mod details;
 mod gates;
+mod publish;
 mod templates;

@@ -1,14 +1,18 @@
-//! Test support shared by the integration tests: a fake Bitrise API on 127.0.0.1 ([`server`])
-//! and builders of app objects and pipelines-list items in the API's real shapes ([`items`]).
-//! Every value here is invented.
+//! Test support shared by the integration tests: the HTTP plumbing of the fakes ([`http`]), a
+//! fake Bitrise API on 127.0.0.1 ([`server`]), a fake GitHub REST API ([`github`]), and builders
+//! of app objects and pipelines-list items in the API's real shapes ([`items`]). Every value here
+//! is invented.
 
 // Each test module uses a different part of the support code, and the re-exports below are
 // for the end-to-end tests the integrator adds.
 #![allow(dead_code, unused_imports)]
 
+pub mod github;
+pub mod http;
 pub mod items;
 pub mod server;
 
+pub use github::{FakeGithub, TokenUser, GITHUB_TOKEN};
 pub use items::{
     app, detail_workflow, disabled_app, pipeline_detail, pipeline_run, skipped_workflow,
     standalone_build, with,

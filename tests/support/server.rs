@@ -6,15 +6,15 @@
 //! retries and errors testable; every request is logged for the tests to inspect.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+
+pub use super::http::RecordedRequest;
+use super::http::{lock, reason, Listener, Reply};
 
 /// A scripted response, served instead of the normal one.
 #[derive(Debug, Clone)]
@@ -33,35 +33,6 @@ pub enum Fault {
     Hang(Duration),
     /// Wait this long, then answer normally (to hold requests in flight).
     Delay(Duration),
-}
-
-/// One request the fake received.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    pub method: String,
-    /// The path without the query, percent-decoded.
-    pub path: String,
-    /// Query pairs in the order sent, percent-decoded.
-    pub query: Vec<(String, String)>,
-    /// Header names lowercased.
-    pub headers: Vec<(String, String)>,
-}
-
-impl RecordedRequest {
-    pub fn query_value(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 #[derive(Debug, Default)]
@@ -139,31 +110,18 @@ impl Builder {
     }
 
     pub fn start(self) -> FakeBitrise {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(Mutex::new(self.state));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (accept_state, accept_stop) = (Arc::clone(&state), Arc::clone(&stop));
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if accept_stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let state = Arc::clone(&accept_state);
-                thread::spawn(move || serve_connection(stream, &state));
-            }
-        });
-        FakeBitrise { addr, state, stop }
+        let served = Arc::clone(&state);
+        let listener = Listener::start(move |request| answer(&served, request));
+        FakeBitrise { listener, state }
     }
 }
 
 /// A running fake API; the accepting thread stops when this is dropped.
 #[derive(Debug)]
 pub struct FakeBitrise {
-    addr: SocketAddr,
+    listener: Listener,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
 }
 
 impl FakeBitrise {
@@ -176,7 +134,7 @@ impl FakeBitrise {
 
     /// The API base, e.g. `http://127.0.0.1:40123`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.listener.url()
     }
 
     /// Every request received so far, in order.
@@ -198,193 +156,32 @@ impl FakeBitrise {
     }
 }
 
-impl Drop for FakeBitrise {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accepting thread so it sees the flag.
-        let _ = TcpStream::connect(self.addr);
-    }
-}
-
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    // A panicking test thread must not hide the log from the others.
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// A response to write.
-struct Reply {
-    status: u16,
-    content_type: &'static str,
-    extra_headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(status: u16, body: Value) -> Reply {
-        Reply {
-            status,
-            content_type: "application/json",
-            extra_headers: Vec::new(),
-            body: body.to_string().into_bytes(),
-        }
-    }
-}
-
-fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
-    // A pooled connection left idle by the client ends here rather than holding a thread.
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(write_half) = stream.try_clone() else {
-        return;
+/// One request: logged, then answered by a scripted fault or the routes.
+fn answer(state: &Mutex<State>, request: &RecordedRequest) -> Option<Reply> {
+    let fault = {
+        let mut guard = lock(state);
+        guard.log.push(request.clone());
+        guard.in_flight += 1;
+        guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
+        guard
+            .faults
+            .get_mut(&request.path)
+            .and_then(VecDeque::pop_front)
     };
-    let mut writer = write_half;
-    let mut reader = BufReader::new(stream);
-    loop {
-        let Some((request, close)) = read_request(&mut reader) else {
-            return;
-        };
-        let fault = {
-            let mut guard = lock(state);
-            guard.log.push(request.clone());
-            guard.in_flight += 1;
-            guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
-            guard
-                .faults
-                .get_mut(&request.path)
-                .and_then(VecDeque::pop_front)
-        };
-        let reply = match fault {
-            Some(Fault::Hang(duration)) => {
-                thread::sleep(duration);
-                None
-            }
-            Some(Fault::Delay(duration)) => {
-                thread::sleep(duration);
-                Some(route(&lock(state).store, &request))
-            }
-            Some(fault) => Some(fault_reply(fault)),
-            None => Some(route(&lock(state).store, &request)),
-        };
-        let written = reply.map(|reply| write_reply(&mut writer, &reply, close));
-        lock(state).in_flight -= 1;
-        match written {
-            Some(Ok(())) if !close => {}
-            _ => return,
+    let reply = match fault {
+        Some(Fault::Hang(duration)) => {
+            thread::sleep(duration);
+            None
         }
-    }
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(RecordedRequest, bool)> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).ok()? == 0 {
-            return None;
+        Some(Fault::Delay(duration)) => {
+            thread::sleep(duration);
+            Some(route(&lock(state).store, request))
         }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let close = headers
-        .iter()
-        .any(|(k, v)| k == "connection" && v.eq_ignore_ascii_case("close"));
-    let (path, query) = match target.split_once('?') {
-        Some((path, query)) => (path.to_owned(), query.to_owned()),
-        None => (target.clone(), String::new()),
+        Some(fault) => Some(fault_reply(fault)),
+        None => Some(route(&lock(state).store, request)),
     };
-    let query = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect();
-    let request = RecordedRequest {
-        method,
-        path: percent_decode(&path),
-        query,
-        headers,
-    };
-    Some((request, close))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Unknown",
-    }
-}
-
-fn write_reply(writer: &mut TcpStream, reply: &Reply, close: bool) -> std::io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-        reply.status,
-        reason(reply.status),
-        reply.content_type,
-        reply.body.len()
-    );
-    for (name, value) in &reply.extra_headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if close {
-        head.push_str("Connection: close\r\n");
-    }
-    head.push_str("\r\n");
-    writer.write_all(head.as_bytes())?;
-    writer.write_all(&reply.body)?;
-    writer.flush()
+    lock(state).in_flight -= 1;
+    reply
 }
 
 fn fault_reply(fault: Fault) -> Reply {
@@ -550,12 +347,14 @@ fn list_pipelines(store: &Store, app: &str, request: &RecordedRequest) -> Reply 
 /// The fake checked on its own, with raw HTTP rather than the client under test.
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+
     use super::*;
     use crate::support::{app, pipeline_run, TOKEN};
 
     /// `GET target` with `Connection: close`; the status and the JSON body.
     fn get(fake: &FakeBitrise, target: &str, token: &str) -> (u16, Value) {
-        let mut stream = TcpStream::connect(fake.addr).expect("connect");
+        let mut stream = std::net::TcpStream::connect(fake.listener.addr()).expect("connect");
         write!(
             stream,
             "GET {target} HTTP/1.1\r\nHost: fake\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
