@@ -110,6 +110,12 @@ pub struct SourceArgs {
     #[arg(long, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
+
+    /// Most seconds one app may take in all (paging, details, retries); an app past it is
+    /// skipped with the reason and the others are still reported.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub app_deadline: u64,
 }
 
 /// The report window and which runs count.

@@ -10,8 +10,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::bitrise::{self, Client, FetchPlan};
 use crate::cli::{
-    CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, TemplatesCommand,
-    WindowArgs,
+    CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, SourceArgs,
+    TemplatesCommand, WindowArgs,
 };
 use crate::config::{self, Source, Windows};
 use crate::demo;
@@ -271,7 +271,7 @@ fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
 async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
     let now = args.now.unwrap_or_else(Utc::now);
     let (snapshot, requests, warnings) =
-        fetch_snapshot(&Source::resolve(&args.source)?, &args.window, now, log).await?;
+        fetch_snapshot(&resolve_source(&args.source)?, &args.window, now, log).await?;
     let windows = Windows {
         window: snapshot.window,
         previous: snapshot.previous_window,
@@ -305,7 +305,7 @@ async fn fetch_snapshot(
     let warnings: Vec<String> = config::retention_warning(&windows.span(), now)
         .into_iter()
         .collect();
-    let client = Client::new(source.client.clone())?;
+    let client = Client::new(source.client.clone())?.with_app_deadline(source.app_deadline);
     log.detail(&format!(
         "reading runs from {} to {} at {}",
         windows.span().since.to_rfc3339(),
@@ -344,7 +344,7 @@ async fn fetch_snapshot(
 
 async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
     let started = Instant::now();
-    let source = Source::resolve(&args.source)?;
+    let source = resolve_source(&args.source)?;
     // Checked here so that a bad flag fails before any request; the snapshot itself keeps
     // every run of the span, and the filters apply when it is reported.
     config::run_filter(&args.window)?;
@@ -376,8 +376,8 @@ async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
 }
 
 async fn check(args: &CheckArgs) -> Result<i32, Error> {
-    let source = Source::resolve(&args.source)?;
-    let client = Client::new(source.client.clone())?;
+    let source = resolve_source(&args.source)?;
+    let client = Client::new(source.client.clone())?.with_app_deadline(source.app_deadline);
     let outcome = bitrise::check(&client, &source.apps).await;
     let text = match args.format {
         CheckFormat::Text => outcome.render_text(client.api_url()),
@@ -390,6 +390,24 @@ async fn check(args: &CheckArgs) -> Result<i32, Error> {
     };
     write_stdout(&text)?;
     Ok(outcome.exit_code())
+}
+
+/// [`Source::resolve`], then, inside GitHub Actions, asks the runner to mask a token that came
+/// from the environment, so that no later step can print it by accident (a token from `--token`
+/// is in the workflow file's expressions, which the runner masks itself).
+fn resolve_source(args: &SourceArgs) -> Result<Source, Error> {
+    let source = Source::resolve(args)?;
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let from_env = std::env::var("BITRISE_TOKEN")
+        .is_ok_and(|v| !v.trim().is_empty() && v == source.client.token.expose());
+    if let Some(line) =
+        crate::secret::github_mask_command(&source.client.token, in_actions && from_env)
+    {
+        // stderr: the runner reads workflow commands from both streams, and stdout may be
+        // the report itself.
+        eprintln!("{line}");
+    }
+    Ok(source)
 }
 
 /// Keeps only the apps named with `--app` (for a snapshot or the demo); naming an app the data

@@ -3,9 +3,11 @@
 //! The data flows through the modules in this order: [`cli`] (the command line) → [`config`]
 //! (one checked [`config::Config`]) → [`bitrise`] (HTTP client, wire types, paging, connection
 //! check) → [`model`] (domain runs) → [`metrics`] (pure functions) → [`report`] (JSON, Markdown
-//! and HTML). [`snapshot`] stores what was fetched; [`demo`] builds the built-in sample data.
+//! and HTML). [`snapshot`] stores what was fetched; [`demo`] builds the built-in sample data;
+//! [`cancel`] stops a command on SIGINT/SIGTERM.
 
 pub mod bitrise;
+pub mod cancel;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,7 +1,7 @@
 //! The integration test binary: one binary so the suite links once. Each module tests one area
 //! end to end: the Bitrise client, pipeline details and the connection check against the fake
 //! Bitrise API of `support`, the `ci-vitals` binary itself, user templates, and the HTML report
-//! in a headless browser.
+//! in a headless browser, and trust under faults, signals and hostile text.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -11,4 +11,6 @@ mod browser;
 mod check;
 mod cli;
 mod details;
+mod faults;
+mod fuzz;
 mod templates;

@@ -3,7 +3,9 @@
 //! cursor paging of apps (`next` = a slug) and pipelines (`before`, inclusive, and its
 //! deprecated alias `next`; `paging.next` = the last item's `triggered_at`), the raw token in
 //! `Authorization`, 401/403/404 bodies in the API's own shapes. Scripted faults per path make
-//! retries and errors testable; every request is logged for the tests to inspect.
+//! retries and errors testable; a seeded [`Chaos`] adds jittered latency and a rate of 5xx and
+//! 429 answers to every request, the same for the same seed; every request is logged for the
+//! tests to inspect.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -33,6 +35,39 @@ pub enum Fault {
     Hang(Duration),
     /// Wait this long, then answer normally (to hold requests in flight).
     Delay(Duration),
+    /// Close the connection right after reading the request, without a word.
+    Reset,
+    /// The normal answer, but cut short: `Content-Length` promises more than is sent before
+    /// the connection closes.
+    CutBody,
+    /// This status with this body text as JSON, byte for byte (for what `serde_json::Value`
+    /// cannot hold, like a lone surrogate escape `"\ud800"`).
+    RawJson(u16, String),
+}
+
+impl Fault {
+    /// This status with a `Retry-After` in the HTTP-date form, `seconds` from now.
+    pub fn retry_after_date(status: u16, seconds: i64) -> Fault {
+        let at = Utc::now() + chrono::TimeDelta::seconds(seconds);
+        Fault::RetryAfter(status, at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    }
+}
+
+/// Trouble on every request, decided by a seed so that a run can be repeated exactly: each
+/// request waits a jittered latency, and a share of them fail with a 5xx or a 429. The
+/// decision for a request depends only on the seed, the request (method, path and query) and
+/// how often that same request came before, never on the order in which concurrent requests
+/// arrive; a request fails at most `max_streak` times in a row, so enough retries always get
+/// through.
+#[derive(Debug, Clone, Copy)]
+pub struct Chaos {
+    pub seed: u64,
+    /// The share of requests that fail, 0.0 to 1.0.
+    pub error_rate: f64,
+    /// Each request waits a uniform latency from zero to this.
+    pub max_latency: Duration,
+    /// How many times in a row one request may fail.
+    pub max_streak: u32,
 }
 
 /// One request the fake received.
@@ -80,6 +115,11 @@ struct State {
     log: Vec<RecordedRequest>,
     in_flight: usize,
     max_in_flight: usize,
+    chaos: Option<Chaos>,
+    /// How often each request (method, path and query) was seen, for [`Chaos`].
+    seen: HashMap<String, u32>,
+    /// How many requests [`Chaos`] failed.
+    chaos_failures: usize,
 }
 
 /// Configures a [`FakeBitrise`].
@@ -138,6 +178,12 @@ impl Builder {
         self
     }
 
+    /// Seeded latency and failures on every request not answered by a scripted fault.
+    pub fn chaos(mut self, chaos: Chaos) -> Builder {
+        self.state.chaos = Some(chaos);
+        self
+    }
+
     pub fn start(self) -> FakeBitrise {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
@@ -187,6 +233,11 @@ impl FakeBitrise {
     /// The most requests the fake was answering at the same time.
     pub fn max_in_flight(&self) -> usize {
         lock(&self.state).max_in_flight
+    }
+
+    /// How many requests the [`Chaos`] failed.
+    pub fn chaos_failures(&self) -> usize {
+        lock(&self.state).chaos_failures
     }
 
     /// The requests received for `path` (without query).
@@ -244,16 +295,21 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
         let Some((request, close)) = read_request(&mut reader) else {
             return;
         };
-        let fault = {
+        let (fault, latency) = {
             let mut guard = lock(state);
             guard.log.push(request.clone());
             guard.in_flight += 1;
             guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
-            guard
+            let scripted = guard
                 .faults
                 .get_mut(&request.path)
-                .and_then(VecDeque::pop_front)
+                .and_then(VecDeque::pop_front);
+            match scripted {
+                Some(fault) => (Some(fault), Duration::ZERO),
+                None => chaos_fault(&mut guard, &request),
+            }
         };
+        thread::sleep(latency);
         let reply = match fault {
             Some(Fault::Hang(duration)) => {
                 thread::sleep(duration);
@@ -262,6 +318,12 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
             Some(Fault::Delay(duration)) => {
                 thread::sleep(duration);
                 Some(route(&lock(state).store, &request))
+            }
+            Some(Fault::Reset) => None,
+            Some(Fault::CutBody) => {
+                let reply = route(&lock(state).store, &request);
+                let _ = write_cut_reply(&mut writer, &reply);
+                None
             }
             Some(fault) => Some(fault_reply(fault)),
             None => Some(route(&lock(state).store, &request)),
@@ -273,6 +335,47 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
             _ => return,
         }
     }
+}
+
+/// The [`Chaos`] decision for `request`: a fault or none, and the latency before answering.
+fn chaos_fault(state: &mut State, request: &RecordedRequest) -> (Option<Fault>, Duration) {
+    let Some(chaos) = state.chaos else {
+        return (None, Duration::ZERO);
+    };
+    let mut key = format!("{} {}", request.method, request.path);
+    for (name, value) in &request.query {
+        key.push_str(&format!(" {name}={value}"));
+    }
+    let seen = state.seen.entry(key.clone()).or_insert(0);
+    let nth = *seen;
+    *seen += 1;
+    // FNV-1a of the key, mixed with the seed and the repeat count by SplitMix64 steps.
+    let key_hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let mut rng = chaos.seed ^ key_hash ^ (u64::from(nth) << 32);
+    let mut next = || {
+        rng = rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let max_ms = chaos.max_latency.as_millis() as u64;
+    let latency = Duration::from_millis(next() % (max_ms + 1));
+    // The top 53 bits as a uniform fraction in [0, 1).
+    let draw = (next() >> 11) as f64 / (1u64 << 53) as f64;
+    if nth >= chaos.max_streak || draw >= chaos.error_rate {
+        return (None, latency);
+    }
+    state.chaos_failures += 1;
+    let fault = match next() % 4 {
+        0 => Fault::Status(500),
+        1 => Fault::Html(502),
+        2 => Fault::RetryAfter(503, "0".to_owned()),
+        _ => Fault::Status(429),
+    };
+    (Some(fault), latency)
 }
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(RecordedRequest, bool)> {
@@ -387,6 +490,21 @@ fn write_reply(writer: &mut TcpStream, reply: &Reply, close: bool) -> std::io::R
     writer.flush()
 }
 
+/// Writes `reply` with a `Content-Length` larger than the body and only half of the body.
+fn write_cut_reply(writer: &mut TcpStream, reply: &Reply) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        reply.status,
+        reason(reply.status),
+        reply.content_type,
+        reply.body.len() + 64
+    );
+    writer.write_all(head.as_bytes())?;
+    writer.write_all(&reply.body[..reply.body.len() / 2])?;
+    writer.flush()?;
+    writer.shutdown(std::net::Shutdown::Both)
+}
+
 fn fault_reply(fault: Fault) -> Reply {
     match fault {
         Fault::Status(status) => Reply::json(status, json!({"message": reason(status)})),
@@ -412,8 +530,14 @@ fn fault_reply(fault: Fault) -> Reply {
             body: b"{\"data\": [truncated".to_vec(),
         },
         Fault::Json(status, body) => Reply::json(status, body),
-        Fault::Hang(_) | Fault::Delay(_) => {
-            unreachable!("hangs and delays are served by the connection loop")
+        Fault::RawJson(status, body) => Reply {
+            status,
+            content_type: "application/json",
+            extra_headers: Vec::new(),
+            body: body.into_bytes(),
+        },
+        Fault::Hang(_) | Fault::Delay(_) | Fault::Reset | Fault::CutBody => {
+            unreachable!("hangs, delays, resets and cut bodies are served by the connection loop")
         }
     }
 }
