@@ -595,7 +595,7 @@ fn hostile_text_is_kept_in_json_and_shown_plainly_in_markdown_and_html() {
     assert!(!hostile::has_script_tag(&html), "no <script survives");
     assert!(!html.contains("<img src=x"));
     assert!(!html.contains("<!-- hide"));
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;script&gt;alert(1)"), "the tag is shown as text");
     assert!(html.contains("@octocat"), "HTML shows the text itself");
     assert!(!html.chars().any(is_bidi));
 }
