@@ -305,7 +305,7 @@ async fn fetch_snapshot(
     let warnings: Vec<String> = config::retention_warning(&windows.span(), now)
         .into_iter()
         .collect();
-    let client = Client::new(source.client.clone())?.with_app_deadline(source.app_deadline);
+    let client = client_for(source)?;
     log.detail(&format!(
         "reading runs from {} to {} at {}",
         windows.span().since.to_rfc3339(),
@@ -377,7 +377,7 @@ async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
 
 async fn check(args: &CheckArgs) -> Result<i32, Error> {
     let source = resolve_source(&args.source)?;
-    let client = Client::new(source.client.clone())?.with_app_deadline(source.app_deadline);
+    let client = client_for(&source)?;
     let outcome = bitrise::check(&client, &source.apps).await;
     let text = match args.format {
         CheckFormat::Text => outcome.render_text(client.api_url()),
@@ -408,6 +408,14 @@ fn resolve_source(args: &SourceArgs) -> Result<Source, Error> {
         eprintln!("{line}");
     }
     Ok(source)
+}
+
+/// The API client for `source`. Setting it up fails only on a flag value it cannot use (the
+/// API URL, the token), so that is a configuration error (exit 3) naming the flag.
+fn client_for(source: &Source) -> Result<Client, Error> {
+    Client::new(source.client.clone())
+        .map(|client| client.with_app_deadline(source.app_deadline))
+        .map_err(|e| Error::Config(e.message))
 }
 
 /// Keeps only the apps named with `--app` (for a snapshot or the demo); naming an app the data
@@ -483,7 +491,8 @@ fn ensure_within(snapshot: &Snapshot, windows: &Windows, what: &str) -> Result<(
         ""
     };
     Err(Error::Config(format!(
-        "{what} holds runs from {} to {}, but the report asks for {} to {}{hint}",
+        "{what} holds runs from {} to {}, but the report asks for {} to {} (--days, --since, \
+         --until){hint}",
         held.since.to_rfc3339(),
         held.until.to_rfc3339(),
         windows.span().since.to_rfc3339(),

@@ -58,7 +58,9 @@ impl Client {
         };
         let api_url = options.api_url.trim().trim_end_matches('/').to_owned();
         if reqwest::Url::parse(&api_url).is_err() {
-            return Err(config_error(format!("invalid API URL {api_url:?}")));
+            return Err(config_error(format!(
+                "--api-url {api_url:?} (BITRISE_API_URL) is not a valid URL"
+            )));
         }
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -70,7 +72,9 @@ impl Client {
         // Debug output of the reqwest client can ever show it.
         if HeaderValue::from_str(options.token.expose()).is_err() {
             return Err(config_error(
-                "the token contains characters that cannot be sent in an HTTP header".to_owned(),
+                "--token (BITRISE_TOKEN) contains characters that cannot be sent in an HTTP \
+                 header: copy the token again, without line breaks or spaces"
+                    .to_owned(),
             ));
         }
         let mut builder = reqwest::Client::builder()
