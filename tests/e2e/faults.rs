@@ -331,7 +331,8 @@ fn at_maximum_verbosity_with_failures_the_token_appears_in_no_output() {
             std::thread::spawn(move || {
                 let fake = failing_fake(failure);
                 let dir = tempfile::tempdir().expect("tempdir");
-                let flags = ["-vv", "--retries", "1", "--timeout", "1"];
+                // No retries: each failure is seen once, and a timeout costs one second.
+                let flags = ["-vv", "--retries", "0", "--timeout", "1"];
                 let mut outputs: Vec<(String, Output)> = Vec::new();
                 for format in ["text", "json"] {
                     let out = ci_vitals(&fake, "check", &flags)
@@ -341,8 +342,9 @@ fn at_maximum_verbosity_with_failures_the_token_appears_in_no_output() {
                     outputs.push((format!("check {format}"), out));
                 }
                 let snapshot = dir.path().join("runs.json");
+                // With details: one more kind of request, and its failures as warnings.
                 let out = ci_vitals(&fake, "fetch", &flags)
-                    .args(["--no-details", "--until", UNTIL, "--output"])
+                    .args(["--until", UNTIL, "--output"])
                     .arg(&snapshot)
                     .output()
                     .expect("fetch");
@@ -350,7 +352,8 @@ fn at_maximum_verbosity_with_failures_the_token_appears_in_no_output() {
                 for format in ["json", "markdown", "html"] {
                     let file = dir.path().join(format!("report.{format}"));
                     let out = ci_vitals(&fake, "report", &flags)
-                        .args(["--format", format, "--until", UNTIL, "--output"])
+                        .args(["--format", format, "--no-details", "--until", UNTIL])
+                        .arg("--output")
                         .arg(&file)
                         .output()
                         .expect("report");
@@ -368,7 +371,6 @@ fn at_maximum_verbosity_with_failures_the_token_appears_in_no_output() {
     for thread in threads {
         let (failure, fake, dir, outputs) = thread.join().expect("scenario");
         for (what, out) in &outputs {
-            // The failure must have been seen: at least one run says so on stderr.
             for stream in [&out.stdout, &out.stderr] {
                 assert!(
                     !String::from_utf8_lossy(stream).contains(support::TOKEN),
@@ -376,6 +378,7 @@ fn at_maximum_verbosity_with_failures_the_token_appears_in_no_output() {
                 );
             }
         }
+        // The failure must have been met: some run warned of it or failed.
         assert!(
             outputs
                 .iter()
@@ -595,7 +598,10 @@ fn hostile_text_is_kept_in_json_and_shown_plainly_in_markdown_and_html() {
     assert!(!hostile::has_script_tag(&html), "no <script survives");
     assert!(!html.contains("<img src=x"));
     assert!(!html.contains("<!-- hide"));
-    assert!(html.contains("&lt;script&gt;alert(1)"), "the tag is shown as text");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)"),
+        "the tag is shown as text"
+    );
     assert!(html.contains("@octocat"), "HTML shows the text itself");
     assert!(!html.chars().any(is_bidi));
 }
@@ -625,4 +631,25 @@ fn the_hostile_set_holds_what_the_issue_names() {
     for literal in LONE_SURROGATE_LITERALS {
         assert!(serde_json::from_str::<Value>(literal).is_err(), "{literal}");
     }
+}
+
+#[test]
+fn an_unusable_token_or_api_url_is_a_configuration_error_naming_the_flag() {
+    let fake = two_apps().start();
+    // A token pasted with a line break cannot go in a header: exit 3, the flag named, the
+    // token's text nowhere.
+    let out = ci_vitals(&fake, "check", &["--retries", "0"])
+        .env("BITRISE_TOKEN", "bitwat_pasted\nsecond-line-of-token")
+        .output()
+        .expect("check");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--token"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("second-line-of-token"));
+    let out = ci_vitals(&fake, "report", &["--retries", "0"])
+        .env("BITRISE_API_URL", "http://exa mple.invalid")
+        .output()
+        .expect("report");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--api-url"), "{}", stderr(&out));
+    assert!(fake.requests().is_empty());
 }
