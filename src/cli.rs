@@ -19,7 +19,8 @@ use crate::report::Format;
     BITRISE_TOKEN=... ci-vitals report --days 7 --format markdown\n  \
     BITRISE_TOKEN=... ci-vitals check\n\n\
     Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 configuration error,\n\
-    4 gate failed, 5 invalid_credentials, 6 invalid_permissions, 7 no_resources.")]
+    4 gate failed, 5 invalid_credentials, 6 invalid_permissions, 7 no_resources,\n\
+    130 interrupted (SIGINT), 143 terminated (SIGTERM).")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -230,10 +230,11 @@ fn a_token_rejected_mid_run_fails_it_and_writes_nothing() {
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
 }
 
-/// Sends `signal` (a `kill` name) to the process `pid`.
+/// Sends `signal` (a `kill` name) to the process `pid`, with the shell's own `kill` (a
+/// separate `kill` program is not on every machine).
 fn send_signal(pid: u32, signal: &str) {
-    let status = Process::new("kill")
-        .args([format!("-{signal}"), pid.to_string()])
+    let status = Process::new("sh")
+        .args(["-c", &format!("kill -{signal} {pid}")])
         .status()
         .expect("kill");
     assert!(status.success());

@@ -740,6 +740,57 @@ mod tests {
     }
 
     #[test]
+    fn chaos_is_the_same_for_the_same_seed_and_never_fails_a_request_twice_in_a_row() {
+        let chaos = |seed| Chaos {
+            seed,
+            error_rate: 0.5,
+            max_latency: Duration::ZERO,
+            max_streak: 1,
+        };
+        let statuses = |seed| {
+            let fake = FakeBitrise::builder()
+                .app(app("aaaa", "A"))
+                .chaos(chaos(seed))
+                .start();
+            // Ten distinct requests, each asked twice in a row.
+            let mut out = Vec::new();
+            for limit in 1..=10 {
+                let target = format!("/v0.1/apps?limit={limit}");
+                let first = get_status(&fake, &target);
+                let second = get_status(&fake, &target);
+                assert_eq!(second, 200, "a second try of {target} always passes");
+                out.push(first);
+            }
+            (out, fake.chaos_failures())
+        };
+        let (first_run, failures) = statuses(11);
+        assert_eq!(statuses(11), (first_run.clone(), failures));
+        // At a rate of 0.5, ten first tries all passing (or all failing) would be a broken
+        // draw: 2 * 0.5^10, about 0.2%, and fixed by the seed anyway.
+        assert!(failures > 0 && failures < 10, "{first_run:?}");
+        assert!(first_run
+            .iter()
+            .all(|s| [200, 429, 500, 502, 503].contains(s)));
+    }
+
+    /// The status of `GET target` with the right token, any body.
+    fn get_status(fake: &FakeBitrise, target: &str) -> u16 {
+        let mut stream = TcpStream::connect(fake.addr).expect("connect");
+        write!(
+            stream,
+            "GET {target} HTTP/1.1\r\nHost: fake\r\nAuthorization: {TOKEN}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status")
+    }
+
+    #[test]
     fn detail_has_no_wrapper_and_errors_have_the_api_shapes() {
         let fake = fake_with_runs(2);
         assert_eq!(
