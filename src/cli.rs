@@ -19,7 +19,8 @@ use crate::report::Format;
     BITRISE_TOKEN=... ci-vitals report --days 7 --format markdown\n  \
     BITRISE_TOKEN=... ci-vitals check\n\n\
     Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 configuration error,\n\
-    4 gate failed, 5 invalid_credentials, 6 invalid_permissions, 7 no_resources.")]
+    4 gate failed, 5 invalid_credentials, 6 invalid_permissions, 7 no_resources,\n\
+    130 interrupted (SIGINT), 143 terminated (SIGTERM).")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -110,6 +111,12 @@ pub struct SourceArgs {
     #[arg(long, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u32).range(0..=10))]
     pub retries: u32,
+
+    /// Most seconds one app may take in all (paging, details, retries); an app past it is
+    /// skipped with the reason and the others are still reported.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub app_deadline: u64,
 }
 
 /// The report window and which runs count.

@@ -10,8 +10,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::bitrise::{self, Client, FetchPlan};
 use crate::cli::{
-    CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, TemplatesCommand,
-    WindowArgs,
+    CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, SourceArgs,
+    TemplatesCommand, WindowArgs,
 };
 use crate::config::{self, Source, Windows};
 use crate::demo;
@@ -363,7 +363,7 @@ fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
 async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
     let now = args.now.unwrap_or_else(Utc::now);
     let (snapshot, requests, warnings) =
-        fetch_snapshot(&Source::resolve(&args.source)?, &args.window, now, log).await?;
+        fetch_snapshot(&resolve_source(&args.source)?, &args.window, now, log).await?;
     let windows = Windows {
         window: snapshot.window,
         previous: snapshot.previous_window,
@@ -397,7 +397,7 @@ async fn fetch_snapshot(
     let warnings: Vec<String> = config::retention_warning(&windows.span(), now)
         .into_iter()
         .collect();
-    let client = Client::new(source.client.clone())?;
+    let client = client_for(source)?;
     log.detail(&format!(
         "reading runs from {} to {} at {}",
         windows.span().since.to_rfc3339(),
@@ -436,7 +436,7 @@ async fn fetch_snapshot(
 
 async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
     let started = Instant::now();
-    let source = Source::resolve(&args.source)?;
+    let source = resolve_source(&args.source)?;
     // Checked here so that a bad flag fails before any request; the snapshot itself keeps
     // every run of the span, and the filters apply when it is reported.
     config::run_filter(&args.window)?;
@@ -468,8 +468,8 @@ async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
 }
 
 async fn check(args: &CheckArgs) -> Result<i32, Error> {
-    let source = Source::resolve(&args.source)?;
-    let client = Client::new(source.client.clone())?;
+    let source = resolve_source(&args.source)?;
+    let client = client_for(&source)?;
     let outcome = bitrise::check(&client, &source.apps).await;
     let text = match args.format {
         CheckFormat::Text => outcome.render_text(client.api_url()),
@@ -482,6 +482,32 @@ async fn check(args: &CheckArgs) -> Result<i32, Error> {
     };
     write_stdout(&text)?;
     Ok(outcome.exit_code())
+}
+
+/// [`Source::resolve`], then, inside GitHub Actions, asks the runner to mask a token that came
+/// from the environment, so that no later step can print it by accident (a token from `--token`
+/// is in the workflow file's expressions, which the runner masks itself).
+fn resolve_source(args: &SourceArgs) -> Result<Source, Error> {
+    let source = Source::resolve(args)?;
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let from_env = std::env::var("BITRISE_TOKEN")
+        .is_ok_and(|v| !v.trim().is_empty() && v == source.client.token.expose());
+    if let Some(line) =
+        crate::secret::github_mask_command(&source.client.token, in_actions && from_env)
+    {
+        // stderr: the runner reads workflow commands from both streams, and stdout may be
+        // the report itself.
+        eprintln!("{line}");
+    }
+    Ok(source)
+}
+
+/// The API client for `source`. Setting it up fails only on a flag value it cannot use (the
+/// API URL, the token), so that is a configuration error (exit 3) naming the flag.
+fn client_for(source: &Source) -> Result<Client, Error> {
+    Client::new(source.client.clone())
+        .map(|client| client.with_app_deadline(source.app_deadline))
+        .map_err(|e| Error::Config(e.message))
 }
 
 /// Keeps only the apps named with `--app` (for a snapshot or the demo); naming an app the data
@@ -557,7 +583,8 @@ fn ensure_within(snapshot: &Snapshot, windows: &Windows, what: &str) -> Result<(
         ""
     };
     Err(Error::Config(format!(
-        "{what} holds runs from {} to {}, but the report asks for {} to {}{hint}",
+        "{what} holds runs from {} to {}, but the report asks for {} to {} (--days, --since, \
+         --until){hint}",
         held.since.to_rfc3339(),
         held.until.to_rfc3339(),
         windows.span().since.to_rfc3339(),

@@ -26,6 +26,8 @@ pub struct Source {
     pub client: ClientOptions,
     /// Apps named with `--app`, deduplicated, in the order given.
     pub apps: Vec<String>,
+    /// The most time one app may take in all (`--app-deadline`).
+    pub app_deadline: Duration,
 }
 
 impl Source {
@@ -61,6 +63,7 @@ impl Source {
                 retries: args.retries,
             },
             apps: named_apps(&args.apps)?,
+            app_deadline: Duration::from_secs(args.app_deadline),
         })
     }
 }

@@ -4,9 +4,11 @@
 //! (one checked [`config::Config`]) → [`bitrise`] (HTTP client, wire types, paging, connection
 //! check) → [`model`] (domain runs) → [`metrics`] (pure functions) → [`report`] (JSON, Markdown
 //! and HTML), with [`gates`] judged on the metrics → [`publish`] (GitHub job summary, PR comment,
-//! outputs). [`snapshot`] stores what was fetched; [`demo`] builds the built-in sample data.
+//! outputs). [`snapshot`] stores what was fetched; [`demo`] builds the built-in sample data; [`cancel`] stops a
+//! command on SIGINT/SIGTERM.
 
 pub mod bitrise;
+pub mod cancel;
 pub mod cli;
 pub mod commands;
 pub mod config;

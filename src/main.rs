@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use ci_vitals::cancel;
 use ci_vitals::cli::Cli;
 use ci_vitals::commands;
 
@@ -20,11 +21,21 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = match runtime.block_on(commands::run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
+    let code = match runtime.block_on(cancel::run_until_signal(commands::run(cli))) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("error: {e}");
             e.exit_code()
+        }
+        Err(signal) => {
+            eprintln!(
+                "error: interrupted by {}: stopped the requests in flight; no report or snapshot \
+                 was written or published by this run",
+                signal.name()
+            );
+            // Do not wait for tasks still winding down: the process is ending.
+            runtime.shutdown_background();
+            return ExitCode::from(u8::try_from(signal.exit_code()).unwrap_or(1));
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))

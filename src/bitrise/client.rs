@@ -58,7 +58,9 @@ impl Client {
         };
         let api_url = options.api_url.trim().trim_end_matches('/').to_owned();
         if reqwest::Url::parse(&api_url).is_err() {
-            return Err(config_error(format!("invalid API URL {api_url:?}")));
+            return Err(config_error(format!(
+                "--api-url {api_url:?} (BITRISE_API_URL) is not a valid URL"
+            )));
         }
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -70,7 +72,9 @@ impl Client {
         // Debug output of the reqwest client can ever show it.
         if HeaderValue::from_str(options.token.expose()).is_err() {
             return Err(config_error(
-                "the token contains characters that cannot be sent in an HTTP header".to_owned(),
+                "--token (BITRISE_TOKEN) contains characters that cannot be sent in an HTTP \
+                 header: copy the token again, without line breaks or spaces"
+                    .to_owned(),
             ));
         }
         let mut builder = reqwest::Client::builder()
@@ -94,6 +98,7 @@ impl Client {
                 requests: AtomicU64::new(0),
                 retries: options.retries,
             }),
+            app_deadline: super::DEFAULT_APP_DEADLINE,
         })
     }
 
@@ -173,7 +178,7 @@ impl Client {
                 retry_after,
             });
         }
-        serde_json::from_slice(&body).map_err(|e| Failure {
+        decode_body(&body).map_err(|e| Failure {
             kind: FailureKind::NotJson(if is_html {
                 "an HTML page".to_owned()
             } else {
@@ -330,6 +335,61 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO).min(RETRY_AFTER_CAP))
 }
 
+/// A response body as JSON. A body the strict parser refuses only because of a lone UTF-16
+/// surrogate escape (`"\ud800"`, which no Rust string can hold) is read again with each lone
+/// surrogate replaced by U+FFFD, so that one odd branch name cannot make a whole page unreadable.
+fn decode_body(body: &[u8]) -> Result<Value, serde_json::Error> {
+    serde_json::from_slice(body).or_else(|first| match replace_lone_surrogates(body) {
+        Some(repaired) => serde_json::from_slice(&repaired).map_err(|_| first),
+        None => Err(first),
+    })
+}
+
+/// `body` with every `\uXXXX` escape of an unpaired surrogate replaced by `\uFFFD`; `None`
+/// when there is none. Escapes occur only inside JSON strings, so a scan of escapes is enough:
+/// each backslash starts a two-character escape (or a six-character `\u` escape).
+pub(crate) fn replace_lone_surrogates(body: &[u8]) -> Option<Vec<u8>> {
+    let unit_at = |at: usize| -> Option<u16> {
+        let escape = body.get(at..at + 6)?;
+        if escape[0] != b'\\' || escape[1] != b'u' {
+            return None;
+        }
+        let hex = std::str::from_utf8(&escape[2..]).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    };
+    let is_high = |u: u16| (0xD800..=0xDBFF).contains(&u);
+    let is_low = |u: u16| (0xDC00..=0xDFFF).contains(&u);
+    let mut out = Vec::with_capacity(body.len());
+    let mut replaced = false;
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            out.push(body[i]);
+            i += 1;
+            continue;
+        }
+        match unit_at(i) {
+            Some(high) if is_high(high) && unit_at(i + 6).is_some_and(is_low) => {
+                out.extend_from_slice(&body[i..i + 12]);
+                i += 12;
+            }
+            Some(unit) if is_high(unit) || is_low(unit) => {
+                out.extend_from_slice(b"\\uFFFD");
+                replaced = true;
+                i += 6;
+            }
+            _ => {
+                // Any other escape, including `\\`, is copied whole so that its second
+                // character is never mistaken for the start of an escape.
+                let end = (i + 2).min(body.len());
+                out.extend_from_slice(&body[i..end]);
+                i = end;
+            }
+        }
+    }
+    replaced.then_some(out)
+}
+
 /// The API's own error message, from whichever field the service uses; an HTML page (a 5xx
 /// from a proxy) becomes a short note rather than the page.
 fn api_message(body: &[u8], is_html: bool) -> Option<String> {
@@ -412,6 +472,21 @@ mod tests {
             .to_string();
         assert_eq!(parse_retry_after(&later), Some(Duration::from_secs(60)));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters_and_pairs_stay() {
+        // A lone high, a lone low, a proper pair (U+1F600) and an escaped backslash before
+        // "ud800", which is text, not an escape.
+        let body = br#"{"a": "x\ud800y", "b": "\udc00", "c": "\ud83d\ude00", "d": "\\ud800"}"#;
+        let value = decode_body(body).expect("repaired");
+        assert_eq!(value["a"], "x\u{FFFD}y");
+        assert_eq!(value["b"], "\u{FFFD}");
+        assert_eq!(value["c"], "\u{1F600}");
+        assert_eq!(value["d"], "\\ud800");
+        assert_eq!(replace_lone_surrogates(br#"{"c": "\ud83d\ude00"}"#), None);
+        // A body broken in another way stays an error.
+        assert!(decode_body(br#"{"a": "\ud800""#).is_err());
     }
 
     #[test]

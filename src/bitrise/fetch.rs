@@ -133,8 +133,11 @@ pub(crate) fn no_resources() -> ApiError {
 }
 
 /// Runs `read` for every app concurrently (the client's semaphore bounds the requests in
-/// flight) and returns the results in the apps' order. Stops early, aborting the rest, when a
-/// result is an `InvalidCredentials` error: a rejected token fails everything.
+/// flight) and returns the results in the apps' order. Each app gets at most the client's app
+/// deadline in all: past it, its requests are dropped and it fails with a `network_error`
+/// naming the deadline, so a server that answers too slowly (or a retry storm) cannot hold the
+/// run. Stops early, aborting the rest, when a result is an `InvalidCredentials` error: a
+/// rejected token fails everything.
 pub(crate) async fn for_each_app<T, F, Fut>(
     client: &Client,
     apps: &[ListedApp],
@@ -145,9 +148,18 @@ where
     F: Fn(Client, ListedApp) -> Fut,
     Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
 {
+    let deadline = client.app_deadline();
     let mut handles: Vec<_> = apps
         .iter()
-        .map(|app| tokio::spawn(read(client.clone(), app.clone())))
+        .map(|app| {
+            let slug = app.slug.clone();
+            let work = read(client.clone(), app.clone());
+            tokio::spawn(async move {
+                tokio::time::timeout(deadline, work)
+                    .await
+                    .unwrap_or_else(|_| Err(past_deadline(&slug, deadline)))
+            })
+        })
         .collect();
     let mut results = Vec::with_capacity(handles.len());
     let mut rejected = None;
@@ -172,6 +184,18 @@ where
         return Err(e);
     }
     Ok(results)
+}
+
+/// The failure of an app not read within the app deadline.
+fn past_deadline(slug: &str, deadline: std::time::Duration) -> ApiError {
+    ApiError {
+        code: ErrorCode::NetworkError,
+        message: format!(
+            "reading app {slug} stopped at the deadline of {} s (--app-deadline): the API \
+             answered too slowly or kept failing",
+            deadline.as_secs_f64()
+        ),
+    }
 }
 
 /// See [`super::fetch`].

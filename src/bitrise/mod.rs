@@ -27,6 +27,11 @@ pub use check::{CheckReport, CheckedApp};
 /// The API base used when none is given.
 pub const DEFAULT_API_URL: &str = "https://api.bitrise.io";
 
+/// How long reading one app (its runs and their details, retries included) may take in all
+/// before the app is given up and listed as skipped, unless [`Client::with_app_deadline`] says
+/// otherwise: per-request timeouts alone would let a slow server stretch an app without bound.
+pub const DEFAULT_APP_DEADLINE: Duration = Duration::from_secs(300);
+
 /// How to reach the API.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -46,6 +51,8 @@ pub struct ClientOptions {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<client::Inner>,
+    /// The total time one app may take; see [`DEFAULT_APP_DEADLINE`].
+    app_deadline: Duration,
 }
 
 impl Client {
@@ -63,6 +70,18 @@ impl Client {
     pub fn api_url(&self) -> &str {
         &self.inner.api_url
     }
+
+    /// The same client, giving each app at most `deadline` in all (see
+    /// [`DEFAULT_APP_DEADLINE`]).
+    pub fn with_app_deadline(mut self, deadline: Duration) -> Client {
+        self.app_deadline = deadline;
+        self
+    }
+
+    /// The total time one app may take.
+    pub fn app_deadline(&self) -> Duration {
+        self.app_deadline
+    }
 }
 
 // Written by hand so that nothing about the token or the headers can ever be printed.
@@ -71,6 +90,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api_url", &self.inner.api_url)
             .field("retries", &self.inner.retries)
+            .field("app_deadline", &self.app_deadline)
             .field("requests", &self.requests())
             .finish_non_exhaustive()
     }

@@ -55,6 +55,8 @@ pub struct Reply {
     pub content_type: &'static str,
     pub extra_headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Announce the whole body but send half of it, then close: a body cut short.
+    pub cut_short: bool,
 }
 
 impl Reply {
@@ -64,6 +66,7 @@ impl Reply {
             content_type: "application/json",
             extra_headers: Vec::new(),
             body: body.to_string().into_bytes(),
+            cut_short: false,
         }
     }
 
@@ -258,6 +261,16 @@ fn write_reply(writer: &mut TcpStream, reply: &Reply, close: bool) -> std::io::R
     }
     head.push_str("\r\n");
     writer.write_all(head.as_bytes())?;
+    if reply.cut_short {
+        writer.write_all(&reply.body[..reply.body.len() / 2])?;
+        writer.flush()?;
+        writer.shutdown(std::net::Shutdown::Both)?;
+        // The connection is gone: the caller must not serve another request on it.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "body cut short on purpose",
+        ));
+    }
     writer.write_all(&reply.body)?;
     writer.flush()
 }

@@ -1,13 +1,14 @@
 //! Test support shared by the integration tests: the HTTP plumbing of the fakes ([`http`]), a
-//! fake Bitrise API on 127.0.0.1 ([`server`]), a fake GitHub REST API ([`github`]), and builders
-//! of app objects and pipelines-list items in the API's real shapes ([`items`]). Every value here
-//! is invented.
+//! fake Bitrise API on 127.0.0.1 ([`server`]), a fake GitHub REST API ([`github`]), builders
+//! of app objects and pipelines-list items in the API's real shapes ([`items`]), and the shared
+//! set of hostile text ([`hostile`]). Every value here is invented.
 
 // Each test module uses a different part of the support code, and the re-exports below are
 // for the end-to-end tests the integrator adds.
 #![allow(dead_code, unused_imports)]
 
 pub mod github;
+pub mod hostile;
 pub mod http;
 pub mod items;
 pub mod server;
@@ -17,7 +18,7 @@ pub use items::{
     app, detail_workflow, disabled_app, pipeline_detail, pipeline_run, skipped_workflow,
     standalone_build, with,
 };
-pub use server::{FakeBitrise, Fault, RecordedRequest};
+pub use server::{Chaos, FakeBitrise, Fault, RecordedRequest};
 
 /// The token the fake accepts unless a test sets another.
 pub const TOKEN: &str = "bitwat_fake-token-7f3a9c";

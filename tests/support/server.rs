@@ -3,7 +3,9 @@
 //! cursor paging of apps (`next` = a slug) and pipelines (`before`, inclusive, and its
 //! deprecated alias `next`; `paging.next` = the last item's `triggered_at`), the raw token in
 //! `Authorization`, 401/403/404 bodies in the API's own shapes. Scripted faults per path make
-//! retries and errors testable; every request is logged for the tests to inspect.
+//! retries and errors testable; a seeded [`Chaos`] adds jittered latency and a rate of 5xx and
+//! 429 answers to every request, the same for the same seed; every request is logged for the
+//! tests to inspect.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -33,6 +35,39 @@ pub enum Fault {
     Hang(Duration),
     /// Wait this long, then answer normally (to hold requests in flight).
     Delay(Duration),
+    /// Close the connection right after reading the request, without a word.
+    Reset,
+    /// The normal answer, but cut short: `Content-Length` promises more than is sent before
+    /// the connection closes.
+    CutBody,
+    /// This status with this body text as JSON, byte for byte (for what `serde_json::Value`
+    /// cannot hold, like a lone surrogate escape `"\ud800"`).
+    RawJson(u16, String),
+}
+
+impl Fault {
+    /// This status with a `Retry-After` in the HTTP-date form, `seconds` from now.
+    pub fn retry_after_date(status: u16, seconds: i64) -> Fault {
+        let at = Utc::now() + chrono::TimeDelta::seconds(seconds);
+        Fault::RetryAfter(status, at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    }
+}
+
+/// Trouble on every request, decided by a seed so that a run can be repeated exactly: each
+/// request waits a jittered latency, and a share of them fail with a 5xx or a 429. The
+/// decision for a request depends only on the seed, the request (method, path and query) and
+/// how often that same request came before, never on the order in which concurrent requests
+/// arrive; a request fails at most `max_streak` times in a row, so enough retries always get
+/// through.
+#[derive(Debug, Clone, Copy)]
+pub struct Chaos {
+    pub seed: u64,
+    /// The share of requests that fail, 0.0 to 1.0.
+    pub error_rate: f64,
+    /// Each request waits a uniform latency from zero to this.
+    pub max_latency: Duration,
+    /// How many times in a row one request may fail.
+    pub max_streak: u32,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +86,11 @@ struct State {
     log: Vec<RecordedRequest>,
     in_flight: usize,
     max_in_flight: usize,
+    chaos: Option<Chaos>,
+    /// How often each request (method, path and query) was seen, for [`Chaos`].
+    seen: HashMap<String, u32>,
+    /// How many requests [`Chaos`] failed.
+    chaos_failures: usize,
 }
 
 /// Configures a [`FakeBitrise`].
@@ -109,6 +149,11 @@ impl Builder {
         self
     }
 
+    pub fn chaos(mut self, chaos: Chaos) -> Builder {
+        self.state.chaos = Some(chaos);
+        self
+    }
+
     pub fn start(self) -> FakeBitrise {
         let state = Arc::new(Mutex::new(self.state));
         let served = Arc::clone(&state);
@@ -148,6 +193,11 @@ impl FakeBitrise {
     }
 
     /// The requests received for `path` (without query).
+
+    pub fn chaos_failures(&self) -> usize {
+        lock(&self.state).chaos_failures
+    }
+
     pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
         self.requests()
             .into_iter()
@@ -158,16 +208,21 @@ impl FakeBitrise {
 
 /// One request: logged, then answered by a scripted fault or the routes.
 fn answer(state: &Mutex<State>, request: &RecordedRequest) -> Option<Reply> {
-    let fault = {
+    let (fault, latency) = {
         let mut guard = lock(state);
         guard.log.push(request.clone());
         guard.in_flight += 1;
         guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
-        guard
+        let scripted = guard
             .faults
             .get_mut(&request.path)
-            .and_then(VecDeque::pop_front)
+            .and_then(VecDeque::pop_front);
+        match scripted {
+            Some(fault) => (Some(fault), Duration::ZERO),
+            None => chaos_fault(&mut guard, request),
+        }
     };
+    thread::sleep(latency);
     let reply = match fault {
         Some(Fault::Hang(duration)) => {
             thread::sleep(duration);
@@ -177,11 +232,57 @@ fn answer(state: &Mutex<State>, request: &RecordedRequest) -> Option<Reply> {
             thread::sleep(duration);
             Some(route(&lock(state).store, request))
         }
+        Some(Fault::Reset) => None,
+        Some(Fault::CutBody) => Some(Reply {
+            cut_short: true,
+            ..route(&lock(state).store, request)
+        }),
         Some(fault) => Some(fault_reply(fault)),
         None => Some(route(&lock(state).store, request)),
     };
     lock(state).in_flight -= 1;
     reply
+}
+
+/// The [`Chaos`] decision for `request`: a fault or none, and the latency before answering.
+fn chaos_fault(state: &mut State, request: &RecordedRequest) -> (Option<Fault>, Duration) {
+    let Some(chaos) = state.chaos else {
+        return (None, Duration::ZERO);
+    };
+    let mut key = format!("{} {}", request.method, request.path);
+    for (name, value) in &request.query {
+        key.push_str(&format!(" {name}={value}"));
+    }
+    let seen = state.seen.entry(key.clone()).or_insert(0);
+    let nth = *seen;
+    *seen += 1;
+    // FNV-1a of the key, mixed with the seed and the repeat count by SplitMix64 steps.
+    let key_hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let mut rng = chaos.seed ^ key_hash ^ (u64::from(nth) << 32);
+    let mut next = || {
+        rng = rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let max_ms = chaos.max_latency.as_millis() as u64;
+    let latency = Duration::from_millis(next() % (max_ms + 1));
+    // The top 53 bits as a uniform fraction in [0, 1).
+    let draw = (next() >> 11) as f64 / (1u64 << 53) as f64;
+    if nth >= chaos.max_streak || draw >= chaos.error_rate {
+        return (None, latency);
+    }
+    state.chaos_failures += 1;
+    let fault = match next() % 4 {
+        0 => Fault::Status(500),
+        1 => Fault::Html(502),
+        2 => Fault::RetryAfter(503, "0".to_owned()),
+        _ => Fault::Status(429),
+    };
+    (Some(fault), latency)
 }
 
 fn fault_reply(fault: Fault) -> Reply {
@@ -195,6 +296,7 @@ fn fault_reply(fault: Fault) -> Reply {
             status,
             content_type: "text/html",
             extra_headers: Vec::new(),
+            cut_short: false,
             body: format!(
                 "<html><head><title>{status}</title></head><body><h1>{}</h1>\
                  <p>upstream trouble</p></body></html>",
@@ -206,10 +308,15 @@ fn fault_reply(fault: Fault) -> Reply {
             status: 200,
             content_type: "application/json",
             extra_headers: Vec::new(),
+            cut_short: false,
             body: b"{\"data\": [truncated".to_vec(),
         },
         Fault::Json(status, body) => Reply::json(status, body),
-        Fault::Hang(_) | Fault::Delay(_) => {
+        Fault::RawJson(status, body) => Reply {
+            body: body.into_bytes(),
+            ..Reply::json(status, Value::Null)
+        },
+        Fault::Hang(_) | Fault::Delay(_) | Fault::Reset | Fault::CutBody => {
             unreachable!("hangs and delays are served by the connection loop")
         }
     }
@@ -431,5 +538,39 @@ mod tests {
             (401, json!({"message": "Unauthorized"}))
         );
         assert_eq!(fake.requests().len(), 4);
+    }
+
+    #[test]
+    fn chaos_is_the_same_for_the_same_seed_and_never_fails_a_request_twice_in_a_row() {
+        let chaos = |seed| Chaos {
+            seed,
+            error_rate: 0.5,
+            max_latency: Duration::ZERO,
+            max_streak: 1,
+        };
+        let statuses = |seed| {
+            let fake = FakeBitrise::builder()
+                .app(app("aaaa", "A"))
+                .chaos(chaos(seed))
+                .start();
+            // Ten distinct requests, each asked twice in a row.
+            let mut out = Vec::new();
+            for limit in 1..=10 {
+                let target = format!("/v0.1/apps?limit={limit}");
+                let first = get(&fake, &target, TOKEN).0;
+                let second = get(&fake, &target, TOKEN).0;
+                assert_eq!(second, 200, "a second try of {target} always passes");
+                out.push(first);
+            }
+            (out, fake.chaos_failures())
+        };
+        let (first_run, failures) = statuses(11);
+        assert_eq!(statuses(11), (first_run.clone(), failures));
+        // At a rate of 0.5, ten first tries all passing (or all failing) would be a broken
+        // draw: 2 * 0.5^10, about 0.2%, and fixed by the seed anyway.
+        assert!(failures > 0 && failures < 10, "{first_run:?}");
+        assert!(first_run
+            .iter()
+            .all(|s| [200, 429, 500, 502, 503].contains(s)));
     }
 }
