@@ -192,12 +192,12 @@ impl FakeBitrise {
         lock(&self.state).max_in_flight
     }
 
-    /// The requests received for `path` (without query).
-
+    /// How many requests the [`Chaos`] failed.
     pub fn chaos_failures(&self) -> usize {
         lock(&self.state).chaos_failures
     }
 
+    /// The requests received for `path` (without query).
     pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
         self.requests()
             .into_iter()
