@@ -149,6 +149,7 @@ impl Builder {
         self
     }
 
+    /// Adds seeded chaos (latency, 5xx and 429) to every request without a scripted fault.
     pub fn chaos(mut self, chaos: Chaos) -> Builder {
         self.state.chaos = Some(chaos);
         self
