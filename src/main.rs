@@ -1,31 +1,41 @@
-//! The `ci-vitals` binary: parses the command line, runs the command, maps the outcome to an
-//! exit code (the table lives in `error.rs` and the README).
+//! The `ci-vitals` binary: parses the command line (merging the config file under it), runs the
+//! command, maps the outcome to an exit code (the table lives in `error.rs` and the README) and
+//! prints a failure with its hint.
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use ci_vitals::cli::Cli;
 use ci_vitals::commands;
+use ci_vitals::config::file::{self, ParseFailure};
+use ci_vitals::term::{self, Stderr};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match file::parse_cli(std::env::args_os()) {
+        Ok(cli) => cli,
+        // Usage errors, --help and --version, printed and exited as clap does.
+        Err(ParseFailure::Clap(e)) => e.exit(),
+        Err(ParseFailure::Config(e)) => {
+            // --color is not known yet when the config file fails: colour the terminal only.
+            let code = term::report_error(Stderr::detect(None), &e);
+            return ExitCode::from(u8::try_from(code).unwrap_or(1));
+        }
+    };
+    let stderr = Stderr::detect(cli.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            eprintln!(
+                "{}cannot start the async runtime: {e}",
+                stderr.error_prefix()
+            );
             return ExitCode::from(1);
         }
     };
     let code = match runtime.block_on(commands::run(cli)) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            e.exit_code()
-        }
+        Err(e) => term::report_error(stderr, &e),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -1,0 +1,146 @@
+//! The terminal side of stderr: whether to colour the `error:`/`warning:` prefixes
+//! (`--color`, `NO_COLOR`), and the hint that ends an error message, telling how to fix it.
+
+use std::io::IsTerminal;
+
+use clap::ValueEnum;
+
+use crate::error::Error;
+
+/// `--color`: when to colour the prefixes on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorMode {
+    /// When stderr is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How stderr is written: coloured or not, a terminal (progress redrawn in place) or a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stderr {
+    pub color: bool,
+    pub terminal: bool,
+}
+
+impl Stderr {
+    /// Looks at the real stderr and the environment.
+    pub fn detect(mode: Option<ColorMode>) -> Stderr {
+        let terminal = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Stderr {
+            color: use_color(mode, no_color, terminal),
+            terminal,
+        }
+    }
+
+    /// `error: ` in bold red when coloured.
+    pub fn error_prefix(&self) -> &'static str {
+        if self.color {
+            "\x1b[1;31merror:\x1b[0m "
+        } else {
+            "error: "
+        }
+    }
+
+    /// `warning: ` in bold yellow when coloured.
+    pub fn warning_prefix(&self) -> &'static str {
+        if self.color {
+            "\x1b[1;33mwarning:\x1b[0m "
+        } else {
+            "warning: "
+        }
+    }
+
+    /// `hint: ` in bold cyan when coloured.
+    pub fn hint_prefix(&self) -> &'static str {
+        if self.color {
+            "\x1b[1;36mhint:\x1b[0m "
+        } else {
+            "hint: "
+        }
+    }
+}
+
+/// An explicit `--color` wins over `NO_COLOR` (https://no-color.org: "user-level configuration
+/// … should override"); `auto` colours only a terminal, and only without `NO_COLOR`.
+pub fn use_color(mode: Option<ColorMode>, no_color: bool, terminal: bool) -> bool {
+    match mode.unwrap_or_default() {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => terminal && !no_color,
+    }
+}
+
+/// What to do about an error, by its exit code; `None` when the message already says it.
+pub fn hint(error: &Error) -> Option<&'static str> {
+    match error.exit_code() {
+        5 => Some(
+            "the token was rejected: create a workspace API token with the Viewer role \
+             (Bitrise: Workspace settings → API tokens) and pass it in BITRISE_TOKEN; \
+             `ci-vitals check` tests it",
+        ),
+        6 => Some(
+            "the token may not read these apps: give its workspace role Viewer and access to \
+             the apps, or leave them out with --app; `ci-vitals check` lists what it can read",
+        ),
+        7 => Some(
+            "the token sees no apps: check that it belongs to the workspace that owns them, or \
+             name them with --app",
+        ),
+        _ => None,
+    }
+}
+
+/// Prints `error` on stderr, with its hint, and returns its exit code.
+pub fn report_error(stderr: Stderr, error: &Error) -> i32 {
+    eprintln!("{}{error}", stderr.error_prefix());
+    if let Some(hint) = hint(error) {
+        eprintln!("{}{hint}", stderr.hint_prefix());
+    }
+    error.exit_code()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explicit_flag_beats_no_color_and_auto_needs_a_terminal() {
+        // (mode, NO_COLOR set, terminal) → coloured
+        let cases = [
+            (None, false, true, true),
+            (None, true, true, false),
+            (None, false, false, false),
+            (Some(ColorMode::Always), true, false, true),
+            (Some(ColorMode::Never), false, true, false),
+            (Some(ColorMode::Auto), true, true, false),
+        ];
+        for (mode, no_color, terminal, expected) in cases {
+            assert_eq!(
+                use_color(mode, no_color, terminal),
+                expected,
+                "{mode:?} NO_COLOR={no_color} terminal={terminal}"
+            );
+        }
+    }
+
+    #[test]
+    fn connection_failures_carry_a_hint_and_others_do_not() {
+        use crate::bitrise::ApiError;
+        use crate::model::ErrorCode;
+        let rejected = Error::Api(ApiError {
+            code: ErrorCode::InvalidCredentials,
+            message: "GET /v0.1/apps: 401".to_owned(),
+        });
+        assert!(hint(&rejected).is_some_and(|h| h.contains("Viewer role")));
+        assert_eq!(hint(&Error::Config("--days 0".to_owned())), None);
+        let styled = Stderr {
+            color: true,
+            terminal: true,
+        };
+        assert!(styled.error_prefix().starts_with("\x1b["));
+        assert_eq!(Stderr::default().warning_prefix(), "warning: ");
+    }
+}
