@@ -291,11 +291,23 @@ fn line_of_key(text: &str, key: &str) -> usize {
 
 /// The JSON Schema of the file, as committed in `ci-vitals.schema.json`.
 pub fn json_schema() -> String {
-    // TOML has no null: an absent key is how a setting is left out.
-    let generator = schemars::generate::SchemaSettings::draft2020_12()
-        .with(|settings| settings.option_add_null_type = false)
-        .into_generator();
-    let schema = generator.into_root_schema_for::<FileConfig>();
+    let mut schema = serde_json::to_value(schemars::schema_for!(FileConfig)).unwrap_or_default();
+    // TOML has no null: a setting is left out by leaving its key out, so the `null` that
+    // schemars adds for every `Option` goes.
+    if let Some(properties) = schema
+        .get_mut("properties")
+        .and_then(|p| p.as_object_mut())
+    {
+        for property in properties.values_mut() {
+            if let Some(types) = property.get("type").and_then(|t| t.as_array()) {
+                let kept: Vec<serde_json::Value> =
+                    types.iter().filter(|t| *t != "null").cloned().collect();
+                if let [only] = kept.as_slice() {
+                    property["type"] = only.clone();
+                }
+            }
+        }
+    }
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
