@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::bitrise::DEFAULT_API_URL;
-use crate::term::ColorMode;
 use crate::metrics::{AbortedAs, Dimension, DurationPopulation};
 use crate::report::Format;
+use crate::term::ColorMode;
 
 /// CI health metrics for Bitrise pipelines: build frequency, failure rate, durations, queue
 /// time, time to restore and their change, as Markdown, HTML or JSON.

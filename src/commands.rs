@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::bitrise::{self, Client, FetchPlan};
-use crate::progress::FetchProgress;
-use crate::term::Stderr;
 use crate::cli::{
     CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, TemplatesCommand,
     WindowArgs,
@@ -23,10 +21,12 @@ use crate::error::Error;
 use crate::gates;
 use crate::metrics;
 use crate::model::{Dataset, ErrorCode};
+use crate::progress::FetchProgress;
 use crate::publish;
 use crate::report::{self, Coverage, Format, Report, SettingsInfo, SourceKind, WindowInfo};
 use crate::secret::Secret;
 use crate::snapshot::{self, Snapshot, SNAPSHOT_VERSION};
+use crate::term::Stderr;
 
 /// Progress and summary lines on stderr, as loud as `-q`/`-v` ask.
 #[derive(Debug, Clone, Copy)]

@@ -48,7 +48,10 @@ impl Tally {
 }
 
 /// The line logged for an app when it is done.
-pub fn app_done_line(app: &str, outcome: Result<(usize, usize), &crate::bitrise::ApiError>) -> String {
+pub fn app_done_line(
+    app: &str,
+    outcome: Result<(usize, usize), &crate::bitrise::ApiError>,
+) -> String {
     match outcome {
         Ok((runs, details)) => {
             format!("app {app}: {runs} run(s), {details} pipeline detail(s) read")
@@ -143,7 +146,10 @@ impl FetchObserver for FetchProgress {
         state.tally.add(&event);
         match event {
             FetchEvent::PageRead { app, items } if self.level >= 2 => {
-                self.print_line(&mut state, &format!("app {app}: read a page of {items} run(s)"));
+                self.print_line(
+                    &mut state,
+                    &format!("app {app}: read a page of {items} run(s)"),
+                );
             }
             // On a terminal the status line counts the apps; the per-app line is for -v. In a
             // log there is no status line, so each app gets its line.
@@ -153,7 +159,10 @@ impl FetchObserver for FetchProgress {
             _ => {}
         }
         if self.live() {
-            let force = matches!(event, FetchEvent::AppDone { .. } | FetchEvent::AppsChosen { .. });
+            let force = matches!(
+                event,
+                FetchEvent::AppDone { .. } | FetchEvent::AppsChosen { .. }
+            );
             self.draw(&mut state, force);
         }
     }
@@ -174,7 +183,10 @@ mod tests {
         };
         for event in [
             FetchEvent::AppsChosen { apps: 2 },
-            FetchEvent::PageRead { app: "a", items: 50 },
+            FetchEvent::PageRead {
+                app: "a",
+                items: 50,
+            },
             FetchEvent::PageRead { app: "a", items: 7 },
             FetchEvent::AppDone {
                 app: "a",

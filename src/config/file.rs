@@ -168,7 +168,11 @@ fn merge(argv: &[OsString], matches: &ArgMatches, path: &Path, text: &str) -> Re
     })?;
     let secrets = [
         ("token", config.token.is_some(), "BITRISE_TOKEN"),
-        ("github_token", config.github_token.is_some(), "GITHUB_TOKEN"),
+        (
+            "github_token",
+            config.github_token.is_some(),
+            "GITHUB_TOKEN",
+        ),
     ];
     if let Some((secret, _, variable)) = secrets.iter().find(|(_, given, _)| *given) {
         return Err(Error::Config(format!(
@@ -189,10 +193,15 @@ fn merge(argv: &[OsString], matches: &ArgMatches, path: &Path, text: &str) -> Re
             return Cli::from_arg_matches(matches).map_err(|e| clap_as_config(&name, None, e));
         };
         for (key, value) in &table {
-            if key == "app_names" || (command_name != "report" && REPORT_ONLY.contains(&key.as_str())) {
+            if key == "app_names"
+                || (command_name != "report" && REPORT_ONLY.contains(&key.as_str()))
+            {
                 continue;
             }
-            let Some(arg) = subcommand.get_arguments().find(|a| a.get_id() == key.as_str()) else {
+            let Some(arg) = subcommand
+                .get_arguments()
+                .find(|a| a.get_id() == key.as_str())
+            else {
                 // A key of another command (e.g. `fail_if` when fetching).
                 continue;
             };
@@ -213,7 +222,11 @@ fn merge(argv: &[OsString], matches: &ArgMatches, path: &Path, text: &str) -> Re
             let mut trial = merged.clone();
             trial.extend(flags.iter().cloned());
             if let Err(e) = Cli::command().try_get_matches_from(&trial) {
-                return Err(clap_as_config(&name, Some((key, line_of_key(text, key))), e));
+                return Err(clap_as_config(
+                    &name,
+                    Some((key, line_of_key(text, key))),
+                    e,
+                ));
             }
             merged = trial;
         }
@@ -294,10 +307,7 @@ pub fn json_schema() -> String {
     let mut schema = serde_json::to_value(schemars::schema_for!(FileConfig)).unwrap_or_default();
     // TOML has no null: a setting is left out by leaving its key out, so the `null` that
     // schemars adds for every `Option` goes.
-    if let Some(properties) = schema
-        .get_mut("properties")
-        .and_then(|p| p.as_object_mut())
-    {
+    if let Some(properties) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
         for property in properties.values_mut() {
             if let Some(types) = property.get("type").and_then(|t| t.as_array()) {
                 let kept: Vec<serde_json::Value> =

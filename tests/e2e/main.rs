@@ -16,3 +16,4 @@ mod details;
 mod gates;
 mod publish;
 mod templates;
+mod ux;
