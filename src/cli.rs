@@ -29,7 +29,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Print more progress on stderr (-v: a line per app).
+    /// Print more on stderr (-v: a line per app also on a terminal, and each file written; -vv: a
+    /// line per page read).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -37,8 +38,7 @@ pub struct Cli {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Colour the error and warning prefixes on stderr [default: auto: when stderr is a terminal
-    /// and NO_COLOR is not set].
+    /// Colour the error and warning prefixes on stderr [default: auto].
     #[arg(long, global = true, value_enum, value_name = "WHEN")]
     pub color: Option<ColorMode>,
 

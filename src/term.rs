@@ -10,10 +10,12 @@ use crate::error::Error;
 /// `--color`: when to colour the prefixes on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorMode {
-    /// When stderr is a terminal and `NO_COLOR` is not set.
+    /// When stderr is a terminal and NO_COLOR is not set.
     #[default]
     Auto,
+    /// Always, whatever NO_COLOR says.
     Always,
+    /// Never.
     Never,
 }
 
