@@ -13,9 +13,8 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         // Usage errors, --help and --version, printed and exited as clap does.
         Err(ParseFailure::Clap(e)) => e.exit(),
-        Err(ParseFailure::Config(e)) => {
-            // --color is not known yet when the config file fails: colour the terminal only.
-            let code = term::report_error(Stderr::detect(None), &e);
+        Err(ParseFailure::Config { error, color }) => {
+            let code = term::report_error(Stderr::detect(color), &error);
             return ExitCode::from(u8::try_from(code).unwrap_or(1));
         }
     };

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use clap::ValueEnum;
 
 use crate::error::Error;
+use crate::model::ErrorCode;
 
 /// `--color`: when to colour the prefixes on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -75,23 +76,26 @@ pub fn use_color(mode: Option<ColorMode>, no_color: bool, terminal: bool) -> boo
     }
 }
 
-/// What to do about an error, by its exit code; `None` when the message already says it.
+/// A next step after an error whose message already says what went wrong: how to test a token,
+/// where the network settings are. `None` when the message itself tells the fix (configuration
+/// errors name the flag, file and line; the API's 401 and 403 name the role to give).
 pub fn hint(error: &Error) -> Option<&'static str> {
-    match error.exit_code() {
-        5 => Some(
-            "the token was rejected: create a workspace API token with the Viewer role \
-             (Bitrise: Workspace settings → API tokens) and pass it in BITRISE_TOKEN; \
-             `ci-vitals check` tests it",
+    let Error::Api(api) = error else {
+        return None;
+    };
+    match api.code {
+        ErrorCode::InvalidCredentials => Some(
+            "`ci-vitals check` tests a token; BITRISE_TOKEN holds the token alone (no `token ` or \
+             `Bearer ` before it), from Workspace settings → API tokens",
         ),
-        6 => Some(
-            "the token may not read these apps: give its workspace role Viewer and access to \
-             the apps, or leave them out with --app; `ci-vitals check` lists what it can read",
+        ErrorCode::InvalidPermissions => Some(
+            "`ci-vitals check` lists the apps the token can read; leave the others out with --app",
         ),
-        7 => Some(
-            "the token sees no apps: check that it belongs to the workspace that owns them, or \
-             name them with --app",
+        ErrorCode::NetworkError => Some(
+            "is the API reachable from here? HTTPS_PROXY sets a proxy; --timeout and --retries \
+             give a slow network more time",
         ),
-        _ => None,
+        ErrorCode::NoResources | ErrorCode::DecodeError | ErrorCode::ApiError => None,
     }
 }
 
@@ -131,12 +135,15 @@ mod tests {
     #[test]
     fn connection_failures_carry_a_hint_and_others_do_not() {
         use crate::bitrise::ApiError;
-        use crate::model::ErrorCode;
-        let rejected = Error::Api(ApiError {
-            code: ErrorCode::InvalidCredentials,
-            message: "GET /v0.1/apps: 401".to_owned(),
-        });
-        assert!(hint(&rejected).is_some_and(|h| h.contains("Viewer role")));
+        let api = |code| {
+            Error::Api(ApiError {
+                code,
+                message: "GET /v0.1/apps: failed".to_owned(),
+            })
+        };
+        assert!(hint(&api(ErrorCode::InvalidCredentials)).is_some_and(|h| h.contains("check")));
+        assert!(hint(&api(ErrorCode::NetworkError)).is_some_and(|h| h.contains("HTTPS_PROXY")));
+        assert_eq!(hint(&api(ErrorCode::DecodeError)), None);
         assert_eq!(hint(&Error::Config("--days 0".to_owned())), None);
         let styled = Stderr {
             color: true,

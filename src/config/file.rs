@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use crate::cli::Cli;
 use crate::error::Error;
+use crate::term::ColorMode;
 
 /// The file read from the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "ci-vitals.toml";
@@ -115,12 +116,20 @@ pub struct FileConfig {
 }
 
 /// Why the command line could not be read: clap's own errors (usage, `--help`, `--version`:
-/// print them as clap does) or a config file problem (exit 3).
+/// print them as clap does) or a config file problem (exit 3), with the `--color` given, to
+/// print it with.
 #[derive(Debug)]
 pub enum ParseFailure {
     Clap(clap::Error),
-    Config(Error),
+    Config {
+        error: Error,
+        color: Option<ColorMode>,
+    },
 }
+
+/// The commands that read the config file: the others (templates, completions, man) work the
+/// same whatever it holds, even when it is broken.
+const CONFIGURED_COMMANDS: [&str; 3] = ["report", "fetch", "check"];
 
 /// Parses the command line and merges the config file under it (see the module doc).
 pub fn parse_cli<I, T>(args: I) -> Result<Cli, ParseFailure>
@@ -132,9 +141,17 @@ where
     let matches = Cli::command()
         .try_get_matches_from(&argv)
         .map_err(ParseFailure::Clap)?;
+    let color = matches.get_one::<ColorMode>("color").copied();
+    let failure = |error: Error| ParseFailure::Config { error, color };
+    let configured = matches
+        .subcommand_name()
+        .is_some_and(|name| CONFIGURED_COMMANDS.contains(&name));
+    if !configured {
+        return Cli::from_arg_matches(&matches).map_err(ParseFailure::Clap);
+    }
     let path = match matches.get_one::<PathBuf>("config") {
         Some(path) if !path.is_file() => {
-            return Err(ParseFailure::Config(Error::Config(format!(
+            return Err(failure(Error::Config(format!(
                 "--config {}: no such file (write one, or leave --config out to read \
                  {DEFAULT_FILE} from the working directory when there is one)",
                 path.display()
@@ -147,12 +164,12 @@ where
         return Cli::from_arg_matches(&matches).map_err(ParseFailure::Clap);
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        ParseFailure::Config(Error::Config(format!(
+        failure(Error::Config(format!(
             "cannot read config file {}: {e}",
             path.display()
         )))
     })?;
-    merge(&argv, &matches, &path, &text).map_err(ParseFailure::Config)
+    merge(&argv, &matches, &path, &text).map_err(failure)
 }
 
 /// Reads `text` (the file at `path`) and parses `argv` again with the file's values for the

@@ -143,9 +143,14 @@ fn the_environment_beats_the_file_and_a_flag_beats_the_environment() {
         }
         cmd.output().expect("run")
     };
-    // File only: the dead URL is used, a network failure (exit 1).
+    // File only: the dead URL is used, a network failure (exit 1) with its hint.
     let out = report(None, None);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("\nhint: is the API reachable"),
+        "{}",
+        stderr_of(&out)
+    );
     // The environment beats the file.
     let out = report(Some(&fake.url()), None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
@@ -241,7 +246,8 @@ fn app_names_from_the_file_replace_the_titles() {
 
 #[test]
 fn completions_and_the_man_page_are_generated() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    // They do not read the config file, so a broken one does not stop them.
+    let dir = with_config("dayz = 1\n");
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = in_dir(dir.path())
             .args(["completions", shell])
