@@ -496,7 +496,20 @@ async fn fetch_snapshot(
         client.clone(),
         source.client.concurrency,
     ));
+    // Between events (a slow page) the line still shows the requests in flight moving.
+    let ticker = progress.live().then(|| {
+        let progress = Arc::clone(&progress);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                progress.refresh();
+            }
+        })
+    });
     let outcome = bitrise::fetch_observed(&client, &plan, progress.clone()).await;
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
     progress.finish();
     let outcome = outcome?;
     let snapshot = Snapshot {

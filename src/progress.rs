@@ -95,8 +95,19 @@ impl FetchProgress {
     }
 
     /// Whether the status line is drawn: a terminal, not `-q`.
-    fn live(&self) -> bool {
+    pub fn live(&self) -> bool {
         self.stderr.terminal && self.level >= 0
+    }
+
+    /// Redraws the status line (requests in flight change between events): call it on a timer
+    /// while the fetch runs.
+    pub fn refresh(&self) {
+        if self.live() {
+            let mut state = self.lock();
+            if state.drawn {
+                self.draw(&mut state, false);
+            }
+        }
     }
 
     /// Erases the status line: call when the fetch is over, before the summary.
