@@ -1,6 +1,7 @@
 //! The command line: clap types for `report`, `fetch` and `check` (cli.md is the contract).
 //! Parsing only; [`crate::config`] turns these into a checked configuration.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -9,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::bitrise::DEFAULT_API_URL;
 use crate::metrics::{AbortedAs, Dimension, DurationPopulation};
 use crate::report::Format;
+use crate::term::ColorMode;
 
 /// CI health metrics for Bitrise pipelines: build frequency, failure rate, durations, queue
 /// time, time to restore and their change, as Markdown, HTML or JSON.
@@ -17,7 +19,10 @@ use crate::report::Format;
 #[command(after_help = "Examples:\n  \
     ci-vitals report --demo\n  \
     BITRISE_TOKEN=... ci-vitals report --days 7 --format markdown\n  \
-    BITRISE_TOKEN=... ci-vitals check\n\n\
+    BITRISE_TOKEN=... ci-vitals check\n  \
+    ci-vitals completions bash > /etc/bash_completion.d/ci-vitals\n\n\
+    Settings come from flags, then the environment, then ci-vitals.toml (or --config),\n\
+    then the defaults.\n\n\
     Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 configuration error,\n\
     4 gate failed, 5 invalid_credentials, 6 invalid_permissions, 7 no_resources,\n\
     130 interrupted (SIGINT), 143 terminated (SIGTERM).")]
@@ -25,13 +30,27 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Print more progress on stderr (-v: a line per app).
+    /// Print more on stderr (-v: a line per app also on a terminal, and each file written; -vv: a
+    /// line per page read).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
     /// Print nothing on stderr but errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Colour the error and warning prefixes on stderr [default: auto].
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorMode>,
+
+    /// Read settings from this TOML file (it must exist) [default: ci-vitals.toml in the
+    /// working directory, when there is one].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Display names of apps by slug, from the config file's `[app_names]` (no flag).
+    #[arg(skip)]
+    pub app_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,7 +59,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         ci-vitals report --demo\n  \
         ci-vitals report --app 0123456789abcdef --days 14 --format html --output ci.html\n  \
-        ci-vitals report --input snapshot.json.gz --days 3 --format json")]
+        ci-vitals report --input snapshot.json.gz --days 3 --format json\n  \
+        ci-vitals report --output comment.md --output report.html --output report.json")]
     Report(ReportArgs),
     /// Read the runs of the window (and the previous window) into a snapshot file.
     #[command(after_help = "Example:\n  \
@@ -54,7 +74,26 @@ pub enum Command {
     Check(CheckArgs),
     /// Work with the report templates.
     #[command(subcommand)]
+    #[command(after_help = "Example:\n  \
+        ci-vitals templates dump my-templates")]
     Templates(TemplatesCommand),
+    /// Print a shell completion script for SHELL on stdout.
+    #[command(after_help = "Examples:\n  \
+        ci-vitals completions bash > ~/.local/share/bash-completion/completions/ci-vitals\n  \
+        ci-vitals completions zsh > \"${fpath[1]}/_ci-vitals\"\n  \
+        ci-vitals completions fish > ~/.config/fish/completions/ci-vitals.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout.
+    #[command(after_help = "Example:\n  \
+        ci-vitals man > ci-vitals.1 && man ./ci-vitals.1")]
+    Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,9 +215,10 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     pub format: Format,
 
-    /// Write the report to this file instead of stdout.
+    /// Write the report to this file instead of stdout (repeatable: one fetch, many files). The
+    /// format follows the extension (.md, .html, .json); any other takes --format.
     #[arg(long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
 
     /// Use the built-in sample data (no token, no network).
     #[arg(long, conflicts_with = "input")]

@@ -2,8 +2,10 @@
 //! (from the API, a snapshot or the demo), and writes its output. Returns the exit code on
 //! success; errors carry their own ([`Error::exit_code`]).
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -19,21 +21,25 @@ use crate::error::Error;
 use crate::gates;
 use crate::metrics;
 use crate::model::{Dataset, ErrorCode};
+use crate::progress::FetchProgress;
 use crate::publish;
-use crate::report::{self, Coverage, Report, SettingsInfo, SourceKind, WindowInfo};
+use crate::report::{self, Coverage, Format, Report, SettingsInfo, SourceKind, WindowInfo};
 use crate::secret::Secret;
 use crate::snapshot::{self, Snapshot, SNAPSHOT_VERSION};
+use crate::term::Stderr;
 
 /// Progress and summary lines on stderr, as loud as `-q`/`-v` ask.
 #[derive(Debug, Clone, Copy)]
 pub struct Log {
     level: i8,
+    stderr: Stderr,
 }
 
 impl Log {
-    pub fn new(quiet: bool, verbose: u8) -> Log {
+    pub fn new(quiet: bool, verbose: u8, stderr: Stderr) -> Log {
         Log {
             level: if quiet { -1 } else { verbose.min(2) as i8 },
+            stderr,
         }
     }
 
@@ -54,19 +60,69 @@ impl Log {
     /// A warning, shown unless `-q`.
     fn warn(&self, line: &str) {
         if self.level >= 0 {
-            eprintln!("ci-vitals: warning: {line}");
+            eprintln!("ci-vitals: {}{line}", self.stderr.warning_prefix());
         }
     }
 }
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<i32, Error> {
-    let log = Log::new(cli.quiet, cli.verbose);
+    let log = Log::new(cli.quiet, cli.verbose, Stderr::detect(cli.color));
     match cli.command {
-        Command::Report(args) => report(&args, log).await,
+        Command::Report(args) => report(&args, &cli.app_names, log).await,
         Command::Fetch(args) => fetch(&args, log).await,
         Command::Check(args) => check(&args).await,
         Command::Templates(TemplatesCommand::Dump(args)) => dump_templates(&args, log),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "ci-vitals",
+                &mut script,
+            );
+            write_stdout(&String::from_utf8_lossy(&script))?;
+            Ok(0)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut page)
+                .map_err(|source| Error::Output {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+            write_stdout(&String::from_utf8_lossy(&page))?;
+            Ok(0)
+        }
+    }
+}
+
+/// The format of an `--output` file: from its extension, else `--format`.
+pub fn output_format(path: &Path, fallback: Format) -> Format {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("md" | "markdown") => Format::Markdown,
+        Some("html" | "htm") => Format::Html,
+        Some("json") => Format::Json,
+        _ => fallback,
+    }
+}
+
+/// Gives apps the display names of the config file's `[app_names]`.
+fn rename_apps(dataset: &mut Dataset, names: &BTreeMap<String, String>) {
+    for app in &mut dataset.apps {
+        if let Some(name) = names.get(&app.app.slug) {
+            app.app.title = name.clone();
+        }
+    }
+    for skipped in &mut dataset.skipped_apps {
+        if let Some(name) = names.get(&skipped.slug) {
+            skipped.title = Some(name.clone());
+        }
     }
 }
 
@@ -113,7 +169,11 @@ struct Loaded {
     warnings: Vec<String>,
 }
 
-async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
+async fn report(
+    args: &ReportArgs,
+    app_names: &BTreeMap<String, String>,
+    log: Log,
+) -> Result<i32, Error> {
     let started = Instant::now();
     let settings = config::settings(&args.window);
     let filter = config::run_filter(&args.window)?;
@@ -131,6 +191,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     };
 
     let mut dataset = bitrise::decode_snapshot(&loaded.snapshot);
+    rename_apps(&mut dataset, app_names);
     if args.demo || args.input.is_some() {
         select_named_apps(&mut dataset, &config::named_apps(&args.source.apps)?)?;
     }
@@ -195,18 +256,38 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         breakdowns,
         gates: gate_results,
     };
-    let text = report::render_with_options(
-        &report,
-        args.format,
-        &report::RenderOptions {
-            templates_dir: args.templates.as_deref(),
-            max_size: args.max_size,
-            ..report::RenderOptions::default()
-        },
-    )?;
-    match &args.output {
-        Some(path) => write_file(path, text.as_bytes())?,
-        None => write_stdout(&text)?,
+    // Each format is rendered once, however many outputs share it.
+    let targets: Vec<(Option<&PathBuf>, Format)> = if args.output.is_empty() {
+        vec![(None, args.format)]
+    } else {
+        args.output
+            .iter()
+            .map(|path| (Some(path), output_format(path, args.format)))
+            .collect()
+    };
+    let mut rendered: BTreeMap<&'static str, String> = BTreeMap::new();
+    for (path, format) in targets {
+        let key = format_key(format);
+        if !rendered.contains_key(key) {
+            let text = report::render_with_options(
+                &report,
+                format,
+                &report::RenderOptions {
+                    templates_dir: args.templates.as_deref(),
+                    max_size: args.max_size,
+                    ..report::RenderOptions::default()
+                },
+            )?;
+            rendered.insert(key, text);
+        }
+        let text = rendered.get(key).map(String::as_str).unwrap_or_default();
+        match path {
+            Some(path) => {
+                write_file(path, text.as_bytes())?;
+                log.detail(&format!("wrote {} ({key})", path.display()));
+            }
+            None => write_stdout(text)?,
+        }
     }
     for w in &report.coverage.warnings {
         log.warn(w);
@@ -271,7 +352,7 @@ fn publish_plan(args: &ReportArgs) -> Result<publish::Plan, Error> {
         token: args.github_token.clone().map(Secret::new),
         pr: args.pr,
         comment_key: args.comment_key.clone(),
-        report_path: args.output.clone(),
+        report_path: args.output.first().cloned(),
         templates_dir: args.templates.clone(),
         timeout: Duration::from_secs(args.source.timeout),
     };
@@ -409,15 +490,28 @@ async fn fetch_snapshot(
         span: windows.span(),
         details: !window_args.no_details,
     };
-    let outcome = bitrise::fetch(&client, &plan).await?;
-    for app in &outcome.apps {
-        let slug = app.app.get("slug").and_then(|s| s.as_str()).unwrap_or("?");
-        log.detail(&format!(
-            "app {slug}: {} run(s), {} pipeline detail(s) read",
-            app.runs.len(),
-            app.details.len()
-        ));
+    let progress = Arc::new(FetchProgress::new(
+        log.stderr,
+        log.level,
+        client.clone(),
+        source.client.concurrency,
+    ));
+    // Between events (a slow page) the line still shows the requests in flight moving.
+    let ticker = progress.live().then(|| {
+        let progress = Arc::clone(&progress);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                progress.refresh();
+            }
+        })
+    });
+    let outcome = bitrise::fetch_observed(&client, &plan, progress.clone()).await;
+    if let Some(ticker) = ticker {
+        ticker.abort();
     }
+    progress.finish();
+    let outcome = outcome?;
     let snapshot = Snapshot {
         snapshot_version: SNAPSHOT_VERSION,
         fetched_at: now,
@@ -590,6 +684,15 @@ fn ensure_within(snapshot: &Snapshot, windows: &Windows, what: &str) -> Result<(
         windows.span().since.to_rfc3339(),
         windows.span().until.to_rfc3339(),
     )))
+}
+
+/// A name for `format`, to render each once.
+fn format_key(format: Format) -> &'static str {
+    match format {
+        Format::Markdown => "markdown",
+        Format::Html => "html",
+        Format::Json => "json",
+    }
 }
 
 fn skipped_note(skipped: usize) -> String {

@@ -18,9 +18,11 @@ pub mod filter;
 pub mod gates;
 pub mod metrics;
 pub mod model;
+pub mod progress;
 pub mod publish;
 pub mod report;
 pub mod secret;
 pub mod snapshot;
+pub mod term;
 
 pub use error::Error;

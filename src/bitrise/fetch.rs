@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{json, Map, Value};
@@ -15,7 +16,7 @@ use tokio::task::JoinSet;
 
 use super::client::Resource;
 use super::wire::{self, ListPage, WireApp};
-use super::{ApiError, Client, FetchOutcome, FetchPlan};
+use super::{ApiError, Client, FetchEvent, FetchObserver, FetchOutcome, FetchPlan};
 use crate::model::{ErrorCode, SkippedApp, Window};
 use crate::snapshot::SnapshotApp;
 
@@ -199,22 +200,41 @@ fn past_deadline(slug: &str, deadline: std::time::Duration) -> ApiError {
 }
 
 /// See [`super::fetch`].
-pub(crate) async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutcome, ApiError> {
+pub(crate) async fn fetch(
+    client: &Client,
+    plan: &FetchPlan,
+    observer: Arc<dyn FetchObserver>,
+) -> Result<FetchOutcome, ApiError> {
     let (listed, mut skipped_apps) = list_apps(client).await?;
     if listed.is_empty() && plan.apps.is_empty() {
         return Err(no_resources());
     }
     let chosen = select_apps(&listed, &plan.apps);
+    observer.event(FetchEvent::AppsChosen { apps: chosen.len() });
     let span = plan.span;
     let with_details = plan.details;
-    let results = for_each_app(client, &chosen, move |client, app| async move {
-        let runs = read_runs(&client, &app.slug, span).await?;
-        let details = if with_details {
-            read_details(&client, &app.slug, &runs, span).await?
-        } else {
-            AppDetails::default()
-        };
-        Ok((runs, details))
+    let results = for_each_app(client, &chosen, move |client, app| {
+        let observer = Arc::clone(&observer);
+        async move {
+            let read = async {
+                let runs = read_runs(&client, &app.slug, span, &*observer).await?;
+                let details = if with_details {
+                    read_details(&client, &app.slug, &runs, span).await?
+                } else {
+                    AppDetails::default()
+                };
+                Ok((runs, details))
+            }
+            .await;
+            observer.event(FetchEvent::AppDone {
+                app: &app.slug,
+                outcome: match &read {
+                    Ok((runs, details)) => Ok((runs.len(), details.read.len())),
+                    Err(e) => Err(e),
+                },
+            });
+            read
+        }
     })
     .await?;
     let mut outcome = FetchOutcome::default();
@@ -340,10 +360,12 @@ pub(crate) async fn read_details(
 /// One app's pipelines-list items, newest first, from just after `span.until` back to the
 /// first page that reaches before `span.since`; deduplicated by slug (the API's `before`
 /// includes its boundary, so the last item of a page comes again at the top of the next).
+/// Tells `observer` about each page read.
 pub(crate) async fn read_runs(
     client: &Client,
     app: &str,
     span: Window,
+    observer: &dyn FetchObserver,
 ) -> Result<Vec<Value>, ApiError> {
     let path = format!("/v0.1/apps/{app}/pipelines");
     // A second past the end: whether `before` includes its boundary is not documented, so ask
@@ -362,6 +384,10 @@ pub(crate) async fn read_runs(
             code: ErrorCode::DecodeError,
             message: format!("GET {path}: unexpected response: {e}"),
         })?;
+        observer.event(FetchEvent::PageRead {
+            app,
+            items: page.data.len(),
+        });
         let mut reached_since = false;
         for item in page.data.iter() {
             if let Some(slug) = wire::item_slug(item) {

@@ -82,6 +82,11 @@ impl Client {
     pub fn app_deadline(&self) -> Duration {
         self.app_deadline
     }
+
+    /// Request slots free right now: `concurrency` less the requests in flight (for progress).
+    pub fn free_slots(&self) -> usize {
+        self.inner.permits.available_permits()
+    }
 }
 
 // Written by hand so that nothing about the token or the headers can ever be printed.
@@ -125,11 +130,47 @@ pub struct FetchOutcome {
     pub warnings: Vec<String>,
 }
 
+/// What a fetch has done so far, told to a [`FetchObserver`] as it happens (for progress).
+#[derive(Debug, Clone, Copy)]
+pub enum FetchEvent<'a> {
+    /// The apps list was read: `apps` will be read.
+    AppsChosen { apps: usize },
+    /// A page of an app's pipelines list was read, holding `items` runs.
+    PageRead { app: &'a str, items: usize },
+    /// An app was read (`Ok`: its runs and pipeline details) or skipped (`Err`: why).
+    AppDone {
+        app: &'a str,
+        outcome: Result<(usize, usize), &'a ApiError>,
+    },
+}
+
+/// Watches a fetch; called from the fetch's tasks, so it must be cheap and thread-safe.
+pub trait FetchObserver: Send + Sync {
+    fn event(&self, event: FetchEvent<'_>);
+}
+
+/// The observer of a fetch nobody watches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unobserved;
+
+impl FetchObserver for Unobserved {
+    fn event(&self, _: FetchEvent<'_>) {}
+}
+
 /// Reads the runs of the planned apps, and their pipeline details when planned. Fails as a
 /// whole only when the apps cannot be listed (or the token is rejected anywhere); a single
 /// unreadable app is listed as skipped, a detail that cannot be read is left out with a warning.
 pub async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutcome, ApiError> {
-    fetch::fetch(client, plan).await
+    fetch::fetch(client, plan, Arc::new(Unobserved)).await
+}
+
+/// [`fetch`], telling `observer` about each page and app as it is read.
+pub async fn fetch_observed(
+    client: &Client,
+    plan: &FetchPlan,
+    observer: Arc<dyn FetchObserver>,
+) -> Result<FetchOutcome, ApiError> {
+    fetch::fetch(client, plan, observer).await
 }
 
 /// The seed's connection check: lists apps (all pages), then reads one pipelines page of each

@@ -18,3 +18,4 @@ mod fuzz;
 mod gates;
 mod publish;
 mod templates;
+mod ux;

@@ -1,6 +1,10 @@
 //! Turns parsed flags and environment into a checked configuration: the API source, the report
 //! window and its previous window, the run filter and the metric settings. Every configuration
 //! error (exit 3) is raised here, naming the flag and how to fix it.
+//!
+//! [`file`] reads `ci-vitals.toml` and merges it under the flags and the environment.
+
+pub mod file;
 
 use std::time::Duration;
 
