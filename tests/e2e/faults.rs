@@ -501,23 +501,6 @@ fn strings(value: &Value, into: &mut BTreeSet<String>) {
     }
 }
 
-/// The `|` of a Markdown line that are cell separators (not escaped with a backslash).
-fn cell_separators(line: &str) -> usize {
-    let mut count = 0;
-    let mut escaped = false;
-    for c in line.chars() {
-        match c {
-            '\\' => escaped = !escaped,
-            '|' if !escaped => count += 1,
-            _ => escaped = false,
-        }
-        if c != '\\' {
-            escaped = false;
-        }
-    }
-    count
-}
-
 #[test]
 fn hostile_text_is_kept_in_json_and_shown_plainly_in_markdown_and_html() {
     let (fake, texts, lone) = hostile_fake();
@@ -557,7 +540,7 @@ fn hostile_text_is_kept_in_json_and_shown_plainly_in_markdown_and_html() {
     let mut header: Option<usize> = None;
     for line in markdown.lines() {
         if line.starts_with('|') {
-            let cells = cell_separators(line);
+            let cells = hostile::cell_separators(line);
             match header {
                 None => header = Some(cells),
                 Some(expected) => assert_eq!(cells, expected, "row broke its table: {line}"),

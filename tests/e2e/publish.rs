@@ -11,7 +11,10 @@ use assert_cmd::Command;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::support::{self, app, pipeline_run, FakeBitrise, FakeGithub, TokenUser, GITHUB_TOKEN};
+use crate::support::hostile::{self, HOSTILE};
+use crate::support::{
+    self, app, pipeline_run, with, FakeBitrise, FakeGithub, TokenUser, GITHUB_TOKEN,
+};
 
 const MARKER: &str = "<!-- ci-vitals:report -->";
 const PR: u64 = 7;
@@ -619,4 +622,74 @@ fn data_problems_become_warning_annotations_inside_actions_only() {
     }
     // Nothing was published, so GitHub was never called.
     assert!(github.requests().is_empty());
+}
+
+#[test]
+fn hostile_names_cannot_break_out_of_the_pr_comment() {
+    // One app per hostile string, titled with it, with a red pipeline run named with it on a
+    // branch named with it (main-branch red streaks and skipped apps are shown too).
+    let mut builder = FakeBitrise::builder();
+    for (i, text) in HOSTILE.iter().enumerate() {
+        let slug = format!("{i:0>16x}");
+        let run = with(
+            pipeline_run(&format!("h{i}"), text, 2, "2026-11-29T10:00:00Z"),
+            "branch",
+            json!(text),
+        );
+        builder = builder.app(app(&slug, text)).runs(&slug, vec![run]);
+    }
+    let bitrise = builder.start();
+    let github = FakeGithub::builder().start();
+    let runner = Runner::new();
+    let mut cmd = runner.command(&github);
+    cmd.env("BITRISE_TOKEN", support::TOKEN)
+        .env("BITRISE_API_URL", bitrise.url())
+        .args(["--retries", "0", "--timeout", "5", "--no-details"])
+        .args(["--until", "2026-11-30T00:00:00Z", "--main-branch"])
+        .arg(HOSTILE[0])
+        .args(["--github-comment", "--pr", "7"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+
+    let comments = github.comments(PR);
+    assert_eq!(comments.len(), 1);
+    let text = body(&comments[0]);
+    // The marker is the only HTML comment: nothing opens or closes another one that would
+    // hide the rest of the report.
+    assert!(text.starts_with(MARKER));
+    assert_eq!(text.matches("<!--").count(), 1, "{text}");
+    assert_eq!(text.matches("-->").count(), 1, "{text}");
+    // No tag survives: every `<` of the hostile text is backslash-escaped, so GitHub shows it
+    // as text.
+    for tag in ["<script", "<SCRIPT", "<img"] {
+        for (at, _) in text.match_indices(tag) {
+            assert!(text[..at].ends_with('\\'), "unescaped {tag:?} at byte {at}");
+        }
+    }
+    // No mention, no issue reference, no bidi control, no workflow command at a line start.
+    for forbidden in [
+        "@octocat",
+        "@acme-org",
+        "#123",
+        "repo#8",
+        "\u{202E}",
+        "\u{2066}",
+        "\n::error::",
+    ] {
+        assert!(!text.contains(forbidden), "{forbidden:?} in the comment");
+    }
+    // Every table keeps its header's number of cells on every row.
+    let mut header_cells = None;
+    for line in text.lines() {
+        if !line.starts_with('|') {
+            header_cells = None;
+            continue;
+        }
+        let cells = hostile::cell_separators(line);
+        match header_cells {
+            None => header_cells = Some(cells),
+            Some(expected) => assert_eq!(cells, expected, "row {line:?}"),
+        }
+    }
+    assert!(text.contains("fixes #\u{200B}123") || text.contains("fixes #\u{200b}123"));
 }

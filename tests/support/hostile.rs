@@ -59,3 +59,20 @@ pub const LONE_SURROGATE_LITERALS: &[&str] = &[
 pub fn has_script_tag(text: &str) -> bool {
     text.to_ascii_lowercase().contains("<script")
 }
+
+/// The `|` of a Markdown line that are cell separators (not escaped with a backslash).
+pub fn cell_separators(line: &str) -> usize {
+    let mut count = 0;
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            '\\' => escaped = !escaped,
+            '|' if !escaped => count += 1,
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    count
+}
