@@ -3,12 +3,12 @@
 //! success; errors carry their own ([`Error::exit_code`]).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::bitrise::{self, Client, FetchPlan};
+use crate::bitrise::{self, Client, FetchPlan, Shard};
 use crate::cli::{
     CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, TemplatesCommand,
     WindowArgs,
@@ -117,14 +117,14 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let deploy = metrics::DeploySelector::new(&args.deploy_pipelines)?;
     let loaded = if args.demo {
         load_demo(args)?
-    } else if let Some(path) = &args.input {
-        load_snapshot(path, args)?
+    } else if !args.input.is_empty() {
+        load_snapshots(&args.input, args)?
     } else {
         load_live(args, log).await?
     };
 
     let mut dataset = bitrise::decode_snapshot(&loaded.snapshot);
-    if args.demo || args.input.is_some() {
+    if args.demo || !args.input.is_empty() {
         select_named_apps(&mut dataset, &config::named_apps(&args.source.apps)?)?;
     }
     filter.apply(&mut dataset);
@@ -236,8 +236,23 @@ fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {
     })
 }
 
-fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
-    let snapshot = snapshot::read(path)?;
+/// Reads the `--input` snapshots, merged into one when there are several (the shards of one
+/// fetch); differing windows are a configuration error naming the files.
+fn load_snapshots(paths: &[PathBuf], args: &ReportArgs) -> Result<Loaded, Error> {
+    let mut parts = Vec::with_capacity(paths.len());
+    for path in paths {
+        parts.push((path.clone(), snapshot::read(path)?));
+    }
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return Err(Error::Config("--input: no snapshot given".to_owned()));
+    };
+    let snapshot = snapshot::merge(first, parts).map_err(|e| Error::Config(e.to_string()))?;
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    load_snapshot(snapshot, &names.join(", "), args)
+}
+
+fn load_snapshot(snapshot: Snapshot, name: &str, args: &ReportArgs) -> Result<Loaded, Error> {
     let mut warnings = Vec::new();
     let mut windows = config::resolve_windows(
         &args.window,
@@ -248,12 +263,11 @@ fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
         // The snapshot was fetched with --no-compare: there is nothing to compare with.
         windows.previous = None;
         warnings.push(format!(
-            "snapshot {} holds no previous window (fetched with --no-compare): changes are not \
-             computed",
-            path.display()
+            "snapshot {name} holds no previous window (fetched with --no-compare): changes are \
+             not computed"
         ));
     }
-    ensure_within(&snapshot, &windows, &format!("snapshot {}", path.display()))?;
+    ensure_within(&snapshot, &windows, &format!("snapshot {name}"))?;
     let api_url = snapshot.api_url.clone();
     Ok(Loaded {
         snapshot,
@@ -271,7 +285,7 @@ fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
 async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
     let now = args.now.unwrap_or_else(Utc::now);
     let (snapshot, requests, warnings) =
-        fetch_snapshot(&Source::resolve(&args.source)?, &args.window, now, log).await?;
+        fetch_snapshot(&Source::resolve(&args.source)?, &args.window, now, None, log).await?;
     let windows = Windows {
         window: snapshot.window,
         previous: snapshot.previous_window,
@@ -295,6 +309,7 @@ async fn fetch_snapshot(
     source: &Source,
     window_args: &WindowArgs,
     now: DateTime<Utc>,
+    shard: Option<Shard>,
     log: Log,
 ) -> Result<(Snapshot, u64, Vec<String>), Error> {
     let windows = config::resolve_windows(
@@ -317,7 +332,18 @@ async fn fetch_snapshot(
         span: windows.span(),
         details: !window_args.no_details,
     };
-    let outcome = bitrise::fetch(&client, &plan).await?;
+    let outcome = match shard {
+        Some(shard) => {
+            let outcome = bitrise::fetch_shard(&client, &plan, shard).await?;
+            if outcome.apps_chosen == 0 {
+                log.info(&format!(
+                    "shard {shard} takes none of the apps: the snapshot holds no app"
+                ));
+            }
+            outcome
+        }
+        None => bitrise::fetch(&client, &plan).await?,
+    };
     for app in &outcome.apps {
         let slug = app.app.get("slug").and_then(|s| s.as_str()).unwrap_or("?");
         log.detail(&format!(
@@ -349,9 +375,13 @@ async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
     // every run of the span, and the filters apply when it is reported.
     config::run_filter(&args.window)?;
     let (snapshot, requests, warnings) =
-        fetch_snapshot(&source, &args.window, Utc::now(), log).await?;
+        fetch_snapshot(&source, &args.window, Utc::now(), args.shard, log).await?;
     let dataset = bitrise::decode_snapshot(&snapshot);
-    ensure_some_app_read(&dataset)?;
+    // A shard whose apps all failed still writes its snapshot: whether anything at all could
+    // be read is judged when the shards are merged.
+    if args.shard.is_none() {
+        ensure_some_app_read(&dataset)?;
+    }
     snapshot::write(&args.output, &snapshot)?;
     for w in warnings.iter().chain(&dataset.warnings) {
         log.warn(w);

@@ -1,7 +1,9 @@
 //! Snapshot files: what `fetch` read, kept as the API returned it, so that `report --input`
 //! recomputes every metric offline and later versions can compute new metrics from old files.
-//! Written as JSON, gzip-compressed when the file name ends in `.gz`.
+//! Written as JSON, gzip-compressed when the file name ends in `.gz`. Snapshots of the shards of
+//! one fetch (`fetch --shard K/N`) merge back into one ([`merge`]).
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -176,6 +178,123 @@ pub fn write(path: &Path, snapshot: &Snapshot) -> Result<(), SnapshotError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(write_err)
+}
+
+/// Why snapshots could not be merged: they were not fetched for the same windows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "snapshots {first} and {other} cannot be merged: their windows differ ({first_windows} vs \
+     {other_windows}); fetch every shard with the same --since/--until/--days"
+)]
+pub struct MergeError {
+    pub first: String,
+    pub other: String,
+    pub first_windows: String,
+    pub other_windows: String,
+}
+
+fn describe_windows(snapshot: &Snapshot) -> String {
+    let window = |w: &Window| format!("{} to {}", w.since.to_rfc3339(), w.until.to_rfc3339());
+    match &snapshot.previous_window {
+        Some(previous) => format!(
+            "window {}, previous {}",
+            window(&snapshot.window),
+            window(previous)
+        ),
+        None => format!("window {}, no previous", window(&snapshot.window)),
+    }
+}
+
+/// The slug of a raw app object, when it has one.
+fn app_slug(app: &SnapshotApp) -> Option<&str> {
+    app.app.get("slug").and_then(Value::as_str)
+}
+
+/// Merges snapshots (each named, for errors, by its file) into one, as if one fetch had read
+/// them all. The windows must be identical. Apps are deduplicated by slug (the first object
+/// wins; runs are deduplicated by run slug and details by run slug); an app skipped in one
+/// snapshot but read in another counts as read; warnings are concatenated without repeats;
+/// details count as fetched only when every snapshot fetched them; `fetched_at` is the latest
+/// (so that a retention warning of any part shows). Apps come out in slug order.
+pub fn merge(
+    first: (PathBuf, Snapshot),
+    rest: impl IntoIterator<Item = (PathBuf, Snapshot)>,
+) -> Result<Snapshot, MergeError> {
+    let (first_path, mut merged) = first;
+    let mut app_index: HashMap<String, usize> = merged
+        .apps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| app_slug(a).map(|s| (s.to_owned(), i)))
+        .collect();
+    let mut warnings_seen: HashSet<String> = HashSet::new();
+    merged.warnings.retain(|w| warnings_seen.insert(w.clone()));
+    for (path, part) in rest {
+        if part.window != merged.window || part.previous_window != merged.previous_window {
+            return Err(MergeError {
+                first: first_path.display().to_string(),
+                other: path.display().to_string(),
+                first_windows: describe_windows(&merged),
+                other_windows: describe_windows(&part),
+            });
+        }
+        merged.fetched_at = merged.fetched_at.max(part.fetched_at);
+        if merged.api_url != part.api_url {
+            merged.api_url = None;
+        }
+        merged.details_fetched &= part.details_fetched;
+        for app in part.apps {
+            let known = app_slug(&app).and_then(|s| app_index.get(s).copied());
+            match known {
+                Some(index) => absorb_app(&mut merged.apps[index], app),
+                None => {
+                    if let Some(slug) = app_slug(&app) {
+                        app_index.insert(slug.to_owned(), merged.apps.len());
+                    }
+                    merged.apps.push(app);
+                }
+            }
+        }
+        merged.skipped_apps.extend(part.skipped_apps);
+        for warning in part.warnings {
+            if warnings_seen.insert(warning.clone()) {
+                merged.warnings.push(warning);
+            }
+        }
+    }
+    // A skipped app that some part read is not skipped; a skip reported by several parts (an
+    // unreadable item of the apps list, seen by every shard) shows once.
+    let mut skipped_seen = HashSet::new();
+    merged.skipped_apps.retain(|s| {
+        !app_index.contains_key(&s.slug) && skipped_seen.insert(s.slug.clone())
+    });
+    merged
+        .apps
+        .sort_by(|a, b| app_slug(a).cmp(&app_slug(b)));
+    merged.snapshot_version = SNAPSHOT_VERSION;
+    Ok(merged)
+}
+
+/// Adds to `into` the runs and details of `other`, the same app read again.
+fn absorb_app(into: &mut SnapshotApp, other: SnapshotApp) {
+    let mut seen: HashSet<String> = into
+        .runs
+        .iter()
+        .filter_map(|r| r.get("slug").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    for run in other.runs {
+        let fresh = match run.get("slug").and_then(Value::as_str) {
+            Some(slug) => seen.insert(slug.to_owned()),
+            // A run without a slug cannot be matched: kept, for decoding to report it.
+            None => true,
+        };
+        if fresh {
+            into.runs.push(run);
+        }
+    }
+    for (slug, detail) in other.details {
+        into.details.entry(slug).or_insert(detail);
+    }
 }
 
 #[cfg(test)]

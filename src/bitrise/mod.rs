@@ -23,6 +23,7 @@ use crate::secret::Secret;
 use crate::snapshot::{Snapshot, SnapshotApp};
 
 pub use check::{CheckReport, CheckedApp};
+pub use fetch::Shard;
 
 /// The API base used when none is given.
 pub const DEFAULT_API_URL: &str = "https://api.bitrise.io";
@@ -103,13 +104,26 @@ pub struct FetchOutcome {
     pub skipped_apps: Vec<SkippedApp>,
     /// One note per app whose pipeline details could not all be read, naming how many.
     pub warnings: Vec<String>,
+    /// How many apps were chosen for reading (after `--app` and `--shard`), read or skipped.
+    pub apps_chosen: usize,
 }
 
 /// Reads the runs of the planned apps, and their pipeline details when planned. Fails as a
 /// whole only when the apps cannot be listed (or the token is rejected anywhere); a single
 /// unreadable app is listed as skipped, a detail that cannot be read is left out with a warning.
 pub async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutcome, ApiError> {
-    fetch::fetch(client, plan).await
+    fetch::fetch(client, plan, None).await
+}
+
+/// [`fetch`] of only the apps of `shard` among those the plan would read (see [`Shard`]).
+/// A shard that takes no app is not an error: the outcome holds no app
+/// ([`FetchOutcome::apps_chosen`] is 0).
+pub async fn fetch_shard(
+    client: &Client,
+    plan: &FetchPlan,
+    shard: Shard,
+) -> Result<FetchOutcome, ApiError> {
+    fetch::fetch(client, plan, Some(shard)).await
 }
 
 /// The seed's connection check: lists apps (all pages), then reads one pipelines page of each
