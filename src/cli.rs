@@ -224,8 +224,8 @@ pub struct FetchArgs {
     #[arg(long, value_name = "SNAPSHOT")]
     pub output: PathBuf,
 
-    /// Read only shard K of N of the apps (1 <= K <= N; an app's shard is the FNV-1a 64 hash of
-    /// its slug modulo N), for a CI matrix; merge with `report --input` once per shard.
+    /// Read only shard K of N of the apps (1 <= K <= N; an app's shard is 1 + floor(h × N / 2^64),
+    /// h the FNV-1a 64 hash of its slug), for a CI matrix; merge with `report --input` per shard.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::bitrise::Shard>,
 

@@ -284,8 +284,14 @@ fn load_snapshot(snapshot: Snapshot, name: &str, args: &ReportArgs) -> Result<Lo
 
 async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
     let now = args.now.unwrap_or_else(Utc::now);
-    let (snapshot, requests, warnings) =
-        fetch_snapshot(&Source::resolve(&args.source)?, &args.window, now, None, log).await?;
+    let (snapshot, requests, warnings) = fetch_snapshot(
+        &Source::resolve(&args.source)?,
+        &args.window,
+        now,
+        None,
+        log,
+    )
+    .await?;
     let windows = Windows {
         window: snapshot.window,
         previous: snapshot.previous_window,

@@ -265,12 +265,10 @@ pub fn merge(
     // A skipped app that some part read is not skipped; a skip reported by several parts (an
     // unreadable item of the apps list, seen by every shard) shows once.
     let mut skipped_seen = HashSet::new();
-    merged.skipped_apps.retain(|s| {
-        !app_index.contains_key(&s.slug) && skipped_seen.insert(s.slug.clone())
-    });
     merged
-        .apps
-        .sort_by(|a, b| app_slug(a).cmp(&app_slug(b)));
+        .skipped_apps
+        .retain(|s| !app_index.contains_key(&s.slug) && skipped_seen.insert(s.slug.clone()));
+    merged.apps.sort_by(|a, b| app_slug(a).cmp(&app_slug(b)));
     merged.snapshot_version = SNAPSHOT_VERSION;
     Ok(merged)
 }
@@ -380,6 +378,81 @@ mod tests {
         assert!(!old.details_fetched);
         assert!(old.warnings.is_empty());
         assert!(old.apps[0].details.is_empty());
+    }
+
+    fn app_with(slug: &str, runs: &[&str], details: &[&str]) -> SnapshotApp {
+        SnapshotApp {
+            app: json!({ "slug": slug }),
+            runs: runs.iter().map(|r| json!({ "slug": r })).collect(),
+            details: details
+                .iter()
+                .map(|d| ((*d).to_owned(), json!({ "id": d })))
+                .collect(),
+        }
+    }
+
+    fn skipped(slug: &str) -> SkippedApp {
+        SkippedApp {
+            slug: slug.to_owned(),
+            title: None,
+            error: crate::model::ErrorCode::InvalidPermissions,
+            message: "HTTP 403".to_owned(),
+        }
+    }
+
+    #[test]
+    fn merge_dedupes_apps_runs_details_skips_and_warnings() {
+        let mut a = sample();
+        a.apps = vec![app_with("zz", &["z1", "z2"], &["z1"])];
+        a.skipped_apps = vec![skipped("bb"), skipped("(apps list item 3)")];
+        a.warnings = vec!["w1".to_owned(), "w2".to_owned()];
+        let mut b = sample();
+        b.fetched_at = "2026-11-30T09:00:00Z".parse().expect("time");
+        // zz read again with one new run and one new detail; bb read here.
+        b.apps = vec![
+            app_with("zz", &["z2", "z3"], &["z2"]),
+            app_with("bb", &["b1"], &[]),
+        ];
+        b.skipped_apps = vec![skipped("(apps list item 3)"), skipped("cc")];
+        b.warnings = vec!["w2".to_owned(), "w3".to_owned()];
+        b.details_fetched = false;
+        let merged =
+            merge((PathBuf::from("a.json"), a), [(PathBuf::from("b.json"), b)]).expect("merge");
+        let slugs: Vec<&str> = merged.apps.iter().filter_map(app_slug).collect();
+        assert_eq!(slugs, ["bb", "zz"], "slug order");
+        let zz = &merged.apps[1];
+        let runs: Vec<&str> = zz.runs.iter().filter_map(|r| r["slug"].as_str()).collect();
+        assert_eq!(runs, ["z1", "z2", "z3"]);
+        assert_eq!(zz.details.keys().collect::<Vec<_>>(), ["z1", "z2"]);
+        let skipped: Vec<&str> = merged
+            .skipped_apps
+            .iter()
+            .map(|s| s.slug.as_str())
+            .collect();
+        assert_eq!(skipped, ["(apps list item 3)", "cc"], "bb was read in b");
+        assert_eq!(merged.warnings, ["w1", "w2", "w3"]);
+        assert!(!merged.details_fetched, "b fetched no details");
+        assert_eq!(
+            merged.fetched_at,
+            "2026-11-30T09:00:00Z".parse::<DateTime<Utc>>().expect("t")
+        );
+    }
+
+    #[test]
+    fn merge_refuses_different_windows_naming_both_files() {
+        let mut other = sample();
+        other.previous_window = None;
+        let err = merge(
+            (PathBuf::from("one.json"), sample()),
+            [(PathBuf::from("two.json"), other)],
+        )
+        .expect_err("windows differ");
+        let text = err.to_string();
+        assert!(
+            text.contains("one.json") && text.contains("two.json"),
+            "{text}"
+        );
+        assert!(text.contains("no previous"), "{text}");
     }
 
     #[test]

@@ -176,8 +176,11 @@ where
 
 /// A stable share of the apps for one job of a CI matrix: `fetch --shard K/N`.
 ///
-/// An app belongs to shard `K` of `N` when the FNV-1a 64-bit hash of its slug (the UTF-8
-/// bytes) modulo `N` is `K - 1`. The hash depends on the slug alone, so an app stays in the
+/// An app belongs to shard `K` of `N` when `floor(h × N / 2^64) = K - 1`, `h` being the FNV-1a
+/// 64-bit hash of its slug (the UTF-8 bytes): the hash's range cut into `N` equal parts. The
+/// high bits are used rather than `h mod N` because FNV-1a's low bits mix poorly (the low two
+/// bits of `h` depend only on the low two bits of each byte, so slugs with a pattern would
+/// all land in one shard of 4). The share depends on the slug alone, so an app stays in the
 /// same shard whatever the order or the length of the apps list, and the `N` shards of a
 /// matrix together take every app exactly once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +208,8 @@ impl Shard {
 
     /// Whether the app with this slug is read by this shard.
     pub fn takes(&self, slug: &str) -> bool {
-        fnv1a_64(slug.as_bytes()) % u64::from(self.count) == u64::from(self.index - 1)
+        let part = (u128::from(fnv1a_64(slug.as_bytes())) * u128::from(self.count)) >> 64;
+        part == u128::from(self.index - 1)
     }
 }
 
@@ -458,9 +462,14 @@ mod tests {
     }
 
     #[test]
-    fn shard_takes_by_hash_of_the_slug() {
-        // fnv1a("a") ends in 0x8c = 140, 140 % 4 = 0: shard 1/4.
-        // fnv1a("b") = 0xaf63df4c8601f1a5 ends in 0xa5 = 165, 165 % 4 = 1: shard 2/4.
+    fn shard_takes_by_the_high_bits_of_the_hash() {
+        // With N = 4 the shard is 1 + the top two bits of the hash:
+        // fnv1a("a1a1a1a1a1a1a1a1") = 0x163a0d81d9670415, top bits 00: shard 1;
+        // fnv1a("e5e5e5e5e5e5e5e5") = 0x5af3d791ddb8aad5, top bits 01: shard 2;
+        // fnv1a("c3c3c3c3c3c3c3c3") = 0xa8cb663d8edbfe75, top bits 10: shard 3;
+        // fnv1a("0a0a0a0a0a0a0a0a") = 0xe41525ab2cb25bc5, top bits 11: shard 4.
+        // (Their low two bits are all 01: `h mod 4` would have put them all in shard 2.)
+        assert_eq!(fnv1a_64(b"a1a1a1a1a1a1a1a1"), 0x163a_0d81_d967_0415);
         let shards: Vec<Shard> = (1..=4).map(|k| Shard::new(k, 4).expect("shard")).collect();
         let takers = |slug: &str| -> Vec<u32> {
             shards
@@ -469,8 +478,10 @@ mod tests {
                 .map(Shard::index)
                 .collect()
         };
-        assert_eq!(takers("a"), vec![1]);
-        assert_eq!(takers("b"), vec![2]);
+        assert_eq!(takers("a1a1a1a1a1a1a1a1"), vec![1]);
+        assert_eq!(takers("e5e5e5e5e5e5e5e5"), vec![2]);
+        assert_eq!(takers("c3c3c3c3c3c3c3c3"), vec![3]);
+        assert_eq!(takers("0a0a0a0a0a0a0a0a"), vec![4]);
         let one = Shard::new(1, 1).expect("shard");
         assert!(one.takes("a") && one.takes("b"), "1/1 takes everything");
     }
@@ -478,7 +489,10 @@ mod tests {
     #[test]
     fn shard_parses_k_of_n() {
         assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
-        assert_eq!("4/4".parse::<Shard>().map(|s| s.to_string()), Ok("4/4".to_owned()));
+        assert_eq!(
+            "4/4".parse::<Shard>().map(|s| s.to_string()),
+            Ok("4/4".to_owned())
+        );
         for bad in ["0/4", "5/4", "4", "a/b", "1/0", "-1/4", ""] {
             let err = bad.parse::<Shard>().expect_err(bad);
             assert!(err.contains("expected K/N"), "{bad}: {err}");

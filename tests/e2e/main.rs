@@ -11,4 +11,5 @@ mod browser;
 mod check;
 mod cli;
 mod details;
+mod shards;
 mod templates;
