@@ -102,7 +102,10 @@ fn dump_templates(args: &DumpArgs, log: Log) -> Result<i32, Error> {
 
 /// Runs read for a report, with where they came from and the windows to report on.
 struct Loaded {
+    /// What was read; its `apps` may be empty when they were decoded as they were read.
     snapshot: Snapshot,
+    /// The snapshot's runs in domain types.
+    dataset: Dataset,
     windows: Windows,
     source: report::Source,
     requests: u64,
@@ -115,7 +118,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
     let settings = config::settings(&args.window);
     let filter = config::run_filter(&args.window)?;
     let deploy = metrics::DeploySelector::new(&args.deploy_pipelines)?;
-    let loaded = if args.demo {
+    let mut loaded = if args.demo {
         load_demo(args)?
     } else if !args.input.is_empty() {
         load_snapshots(&args.input, args)?
@@ -123,7 +126,7 @@ async fn report(args: &ReportArgs, log: Log) -> Result<i32, Error> {
         load_live(args, log).await?
     };
 
-    let mut dataset = bitrise::decode_snapshot(&loaded.snapshot);
+    let mut dataset = std::mem::take(&mut loaded.dataset);
     if args.demo || !args.input.is_empty() {
         select_named_apps(&mut dataset, &config::named_apps(&args.source.apps)?)?;
     }
@@ -224,6 +227,7 @@ fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {
     let windows = config::resolve_windows(&args.window, demo::anchor(), TimeDelta::days(7))?;
     ensure_within(&snapshot, &windows, "the demo data")?;
     Ok(Loaded {
+        dataset: bitrise::decode_snapshot(&snapshot),
         snapshot,
         windows,
         source: report::Source {
@@ -239,6 +243,14 @@ fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {
 /// Reads the `--input` snapshots, merged into one when there are several (the shards of one
 /// fetch); differing windows are a configuration error naming the files.
 fn load_snapshots(paths: &[PathBuf], args: &ReportArgs) -> Result<Loaded, Error> {
+    if let [path] = paths {
+        // One snapshot, however large: decoded app by app as it is read, so that memory holds
+        // the runs in domain types and never the whole file's JSON tree.
+        let mut builder = bitrise::DatasetBuilder::default();
+        let header = snapshot::read_each_app(path, |index, app| builder.push(index, &app))?;
+        let dataset = builder.finish(&header);
+        return load_snapshot(header, dataset, &path.display().to_string(), args);
+    }
     let mut parts = Vec::with_capacity(paths.len());
     for path in paths {
         parts.push((path.clone(), snapshot::read(path)?));
@@ -248,11 +260,17 @@ fn load_snapshots(paths: &[PathBuf], args: &ReportArgs) -> Result<Loaded, Error>
         return Err(Error::Config("--input: no snapshot given".to_owned()));
     };
     let snapshot = snapshot::merge(first, parts).map_err(|e| Error::Config(e.to_string()))?;
+    let dataset = bitrise::decode_snapshot(&snapshot);
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    load_snapshot(snapshot, &names.join(", "), args)
+    load_snapshot(snapshot, dataset, &names.join(", "), args)
 }
 
-fn load_snapshot(snapshot: Snapshot, name: &str, args: &ReportArgs) -> Result<Loaded, Error> {
+fn load_snapshot(
+    snapshot: Snapshot,
+    dataset: Dataset,
+    name: &str,
+    args: &ReportArgs,
+) -> Result<Loaded, Error> {
     let mut warnings = Vec::new();
     let mut windows = config::resolve_windows(
         &args.window,
@@ -271,6 +289,7 @@ fn load_snapshot(snapshot: Snapshot, name: &str, args: &ReportArgs) -> Result<Lo
     let api_url = snapshot.api_url.clone();
     Ok(Loaded {
         snapshot,
+        dataset,
         windows,
         source: report::Source {
             kind: SourceKind::Snapshot,
@@ -301,6 +320,7 @@ async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
             kind: SourceKind::Bitrise,
             api_url: snapshot.api_url.clone(),
         },
+        dataset: bitrise::decode_snapshot(&snapshot),
         snapshot,
         windows,
         requests,

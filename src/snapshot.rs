@@ -9,6 +9,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -95,6 +96,11 @@ fn is_gzip(path: &Path) -> bool {
 
 /// Reads a snapshot, refusing one written by a newer format version.
 pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
+    decode(path, &read_bytes(path)?)
+}
+
+/// The JSON bytes of a snapshot file, decompressed when it is gzip.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, SnapshotError> {
     let read_err = |source| SnapshotError::Read {
         path: path.to_owned(),
         source,
@@ -110,7 +116,7 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
             .read_to_end(&mut bytes)
             .map_err(read_err)?;
     }
-    decode(path, &bytes)
+    Ok(bytes)
 }
 
 /// Decodes snapshot bytes; `path` only names the source in errors.
@@ -148,6 +154,172 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         let at = e.path().to_string();
         decode_err(at, e.into_inner().to_string())
     })
+}
+
+/// Reads a snapshot as a stream, handing each app to `on_app` (with its index in `apps`) as
+/// soon as it is read, so that memory holds one app's raw objects at a time rather than the
+/// whole file's: what `report --input` of a large snapshot needs. Returns the snapshot's other
+/// fields, with `apps` empty. The same checks as [`read`]: a newer version is refused (when
+/// `snapshot_version` comes after `apps`, as in no file `fetch` writes, the apps were already
+/// handed over), a decoding error names the JSON path.
+pub fn read_each_app(
+    path: &Path,
+    on_app: impl FnMut(usize, SnapshotApp),
+) -> Result<Snapshot, SnapshotError> {
+    let bytes = read_bytes(path)?;
+    // Parsed without tracking the JSON path, which costs an allocation per key; only when
+    // that fails is it parsed again, this time tracking, to name where (nothing was handed to
+    // `on_app` for the apps after the error, and those before are handed again: the caller's
+    // result is an error either way).
+    let mut on_app = on_app;
+    let mut too_new = None;
+    let quick = {
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        SnapshotSeed {
+            on_app: &mut on_app,
+            too_new: &mut too_new,
+        }
+        .deserialize(&mut de)
+        .and_then(|header| de.end().map(|()| header))
+    };
+    if let Some(found) = too_new {
+        return Err(SnapshotError::TooNew {
+            path: path.to_owned(),
+            found,
+        });
+    }
+    let quick_error = match quick {
+        Ok(header) => return Ok(header),
+        Err(e) => e,
+    };
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = SnapshotSeed {
+        on_app: |_, _| {},
+        too_new: &mut too_new,
+    }
+    .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+    .and_then(|header| de.end().map(|()| header));
+    let error = tracked.err().unwrap_or(quick_error);
+    let at = track.path().to_string();
+    Err(SnapshotError::Decode {
+        path: path.to_owned(),
+        path_in_json: if at == "." {
+            "(document)".to_owned()
+        } else {
+            at
+        },
+        message: error.to_string(),
+    })
+}
+
+/// Deserializes a snapshot's top-level object, streaming `apps` to `on_app`.
+struct SnapshotSeed<'a, F> {
+    on_app: F,
+    /// Set when `snapshot_version` is newer than this version reads.
+    too_new: &'a mut Option<u64>,
+}
+
+impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::DeserializeSeed<'de> for SnapshotSeed<'_, F> {
+    type Value = Snapshot;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Snapshot, D::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::Visitor<'de> for SnapshotSeed<'_, F> {
+    type Value = Snapshot;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a ci-vitals snapshot object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<Snapshot, A::Error> {
+        use serde::de::Error as _;
+        let mut version: Option<u64> = None;
+        let mut fetched_at = None;
+        let mut api_url = None;
+        let mut window = None;
+        let mut previous_window = None;
+        let mut skipped_apps = None;
+        let mut details_fetched = None;
+        let mut warnings = None;
+        let mut saw_apps = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "snapshot_version" => {
+                    let found: u64 = map.next_value()?;
+                    if found > u64::from(SNAPSHOT_VERSION) {
+                        *self.too_new = Some(found);
+                        return Err(A::Error::custom("newer snapshot version"));
+                    }
+                    version = Some(found);
+                }
+                "fetched_at" => fetched_at = Some(map.next_value()?),
+                "api_url" => api_url = Some(map.next_value()?),
+                "window" => window = Some(map.next_value()?),
+                "previous_window" => previous_window = Some(map.next_value()?),
+                "skipped_apps" => skipped_apps = Some(map.next_value()?),
+                "details_fetched" => details_fetched = Some(map.next_value()?),
+                "warnings" => warnings = Some(map.next_value()?),
+                "apps" => {
+                    map.next_value_seed(AppsSeed {
+                        on_app: &mut self.on_app,
+                    })?;
+                    saw_apps = true;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        let version = version.ok_or_else(|| A::Error::missing_field("snapshot_version"))?;
+        if !saw_apps {
+            return Err(A::Error::missing_field("apps"));
+        }
+        Ok(Snapshot {
+            snapshot_version: version as u32,
+            fetched_at: fetched_at.ok_or_else(|| A::Error::missing_field("fetched_at"))?,
+            api_url: api_url.unwrap_or(None),
+            window: window.ok_or_else(|| A::Error::missing_field("window"))?,
+            previous_window: previous_window.unwrap_or(None),
+            apps: Vec::new(),
+            skipped_apps: skipped_apps.unwrap_or_default(),
+            details_fetched: details_fetched.unwrap_or(false),
+            warnings: warnings.unwrap_or_default(),
+        })
+    }
+}
+
+/// Deserializes `apps`, handing each element over as soon as it is read.
+struct AppsSeed<'a, F> {
+    on_app: &'a mut F,
+}
+
+impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::DeserializeSeed<'de> for AppsSeed<'_, F> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::Visitor<'de> for AppsSeed<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of apps")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(app) = seq.next_element::<SnapshotApp>()? {
+            (self.on_app)(index, app);
+            index += 1;
+        }
+        Ok(())
+    }
 }
 
 /// Writes a snapshot, through a temporary file renamed into place so that a crash never leaves

@@ -18,18 +18,29 @@ use crate::snapshot::{Snapshot, SnapshotApp};
 
 /// See [`super::decode_snapshot`].
 pub(crate) fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
-    // The fetch's own notes (details that could not be read, ...) come first: they are as much
-    // a part of the data's quality as what decoding finds.
-    let mut dataset = Dataset {
-        skipped_apps: snapshot.skipped_apps.clone(),
-        warnings: snapshot.warnings.clone(),
-        details_read: snapshot.details_fetched,
-        ..Dataset::default()
-    };
+    let mut builder = DatasetBuilder::default();
     for (index, raw) in snapshot.apps.iter().enumerate() {
-        match decode_app(raw, &mut dataset.warnings) {
-            Ok(app_runs) => dataset.apps.push(app_runs),
-            Err(message) => dataset.skipped_apps.push(SkippedApp {
+        builder.push(index, raw);
+    }
+    builder.finish(snapshot)
+}
+
+/// Decodes a snapshot's apps one at a time, so that a large snapshot can be read app by app
+/// without holding every raw object at once ([`crate::snapshot::read_each_app`]); the result is
+/// the very [`Dataset`] of [`super::decode_snapshot`].
+#[derive(Debug, Default)]
+pub struct DatasetBuilder {
+    apps: Vec<AppRuns>,
+    skipped_apps: Vec<SkippedApp>,
+    warnings: Vec<String>,
+}
+
+impl DatasetBuilder {
+    /// Decodes `raw`, the app at `index` of the snapshot's `apps`.
+    pub fn push(&mut self, index: usize, raw: &SnapshotApp) {
+        match decode_app(raw, &mut self.warnings) {
+            Ok(app_runs) => self.apps.push(app_runs),
+            Err(message) => self.skipped_apps.push(SkippedApp {
                 slug: format!("(snapshot app {index})"),
                 title: raw
                     .app
@@ -42,7 +53,22 @@ pub(crate) fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
             }),
         }
     }
-    dataset
+
+    /// The dataset, given the snapshot's other fields (its `apps` are not looked at).
+    pub fn finish(self, snapshot: &Snapshot) -> Dataset {
+        // The fetch's own notes (details that could not be read, ...) come first: they are as
+        // much a part of the data's quality as what decoding finds.
+        let mut skipped_apps = snapshot.skipped_apps.clone();
+        skipped_apps.extend(self.skipped_apps);
+        let mut warnings = snapshot.warnings.clone();
+        warnings.extend(self.warnings);
+        Dataset {
+            apps: self.apps,
+            skipped_apps,
+            warnings,
+            details_read: snapshot.details_fetched,
+        }
+    }
 }
 
 fn decode_app(raw: &SnapshotApp, warnings: &mut Vec<String>) -> Result<AppRuns, String> {

@@ -23,6 +23,7 @@ use crate::secret::Secret;
 use crate::snapshot::{Snapshot, SnapshotApp};
 
 pub use check::{CheckReport, CheckedApp};
+pub use decode::DatasetBuilder;
 pub use fetch::Shard;
 
 /// The API base used when none is given.
