@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out,
         r#"{{"snapshot_version":1,"fetched_at":"2026-11-30T06:00:00Z","api_url":"https://api.example.invalid","window":{{"since":"2026-11-23T00:00:00Z","until":"2026-11-30T00:00:00Z"}},"previous_window":{{"since":"2026-11-16T00:00:00Z","until":"2026-11-23T00:00:00Z"}},"apps":["#
     )?;
-    let mut rng = fastrand::Rng::with_seed(0x5eed_c1_7a15);
+    let mut rng = fastrand::Rng::with_seed(0x005e_edc1_7a15);
     for app in 0..apps {
         // Runs split evenly; the first apps take the remainder.
         let count = runs / apps + u64::from(app < runs % apps);

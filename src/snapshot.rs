@@ -628,6 +628,55 @@ mod tests {
     }
 
     #[test]
+    fn read_each_app_hands_over_the_apps_of_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut two = sample();
+        two.apps.push(app_with("bb", &["b1", "b2"], &["b2"]));
+        for name in ["s.json", "s.json.gz"] {
+            let path = dir.path().join(name);
+            write(&path, &two).expect("write");
+            let mut handed = Vec::new();
+            let header =
+                read_each_app(&path, |index, app| handed.push((index, app))).expect("stream");
+            let indexes: Vec<usize> = handed.iter().map(|(i, _)| *i).collect();
+            assert_eq!(indexes, [0, 1]);
+            let apps: Vec<SnapshotApp> = handed.into_iter().map(|(_, a)| a).collect();
+            assert_eq!(apps, two.apps);
+            assert_eq!(
+                header,
+                Snapshot {
+                    apps: vec![],
+                    ..two.clone()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn read_each_app_refuses_newer_versions_and_names_the_json_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let newer = dir.path().join("newer.json");
+        std::fs::write(&newer, br#"{"snapshot_version": 2, "apps": []}"#).expect("write");
+        let err = read_each_app(&newer, |_, _| {}).expect_err("newer");
+        assert!(
+            matches!(err, SnapshotError::TooNew { found: 2, .. }),
+            "{err}"
+        );
+
+        let mut value = serde_json::to_value(sample()).expect("value");
+        value["apps"][0]["runs"] = json!("not a list");
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, serde_json::to_vec(&value).expect("bytes")).expect("write");
+        let text = read_each_app(&bad, |_, _| {})
+            .expect_err("bad runs")
+            .to_string();
+        assert!(
+            text.contains("bad.json") && text.contains("apps[0].runs"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn span_reaches_back_to_the_previous_window() {
         let s = sample();
         assert_eq!(s.span().since, s.previous_window.expect("previous").since);

@@ -80,6 +80,8 @@ struct State {
     log: Vec<RecordedRequest>,
     in_flight: usize,
     max_in_flight: usize,
+    /// Added before every answer, like a distant API (benchmarks).
+    latency: Duration,
 }
 
 /// Configures a [`FakeBitrise`].
@@ -135,6 +137,12 @@ impl Builder {
     pub fn fault(mut self, path: &str, fault: Fault, times: usize) -> Builder {
         let queue = self.state.faults.entry(path.to_owned()).or_default();
         queue.extend(std::iter::repeat_n(fault, times));
+        self
+    }
+
+    /// Every answer waits this long first, as from an API across the network.
+    pub fn latency(mut self, latency: Duration) -> Builder {
+        self.state.latency = latency;
         self
     }
 
@@ -244,16 +252,20 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) {
         let Some((request, close)) = read_request(&mut reader) else {
             return;
         };
-        let fault = {
+        let (fault, latency) = {
             let mut guard = lock(state);
             guard.log.push(request.clone());
             guard.in_flight += 1;
             guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
-            guard
+            let fault = guard
                 .faults
                 .get_mut(&request.path)
-                .and_then(VecDeque::pop_front)
+                .and_then(VecDeque::pop_front);
+            (fault, guard.latency)
         };
+        if !latency.is_zero() {
+            thread::sleep(latency);
+        }
         let reply = match fault {
             Some(Fault::Hang(duration)) => {
                 thread::sleep(duration);
