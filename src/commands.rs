@@ -247,7 +247,7 @@ fn load_snapshots(paths: &[PathBuf], args: &ReportArgs) -> Result<Loaded, Error>
         // One snapshot, however large: decoded app by app as it is read, so that memory holds
         // the runs in domain types and never the whole file's JSON tree.
         let mut builder = bitrise::DatasetBuilder::default();
-        let header = snapshot::read_each_app(path, |index, app| builder.push(index, &app))?;
+        let header = snapshot::read_each_app(path, |index, app| builder.push_raw(index, &app))?;
         let dataset = builder.finish(&header);
         return load_snapshot(header, dataset, &path.display().to_string(), args);
     }

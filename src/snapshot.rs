@@ -3,7 +3,7 @@
 //! Written as JSON, gzip-compressed when the file name ends in `.gz`. Snapshots of the shards of
 //! one fetch (`fetch --shard K/N`) merge back into one ([`merge`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::model::{SkippedApp, Window};
@@ -48,6 +49,16 @@ pub struct SnapshotApp {
     /// by run slug; a detail that could not be read is absent.
     #[serde(default)]
     pub details: Map<String, Value>,
+}
+
+/// A [`SnapshotApp`] as [`read_each_app`] hands it over: the runs and details kept as their JSON
+/// text, which decodes several times faster than through a tree of `Value`s.
+#[derive(Debug, Deserialize)]
+pub struct RawSnapshotApp {
+    pub app: Value,
+    pub runs: Vec<Box<RawValue>>,
+    #[serde(default)]
+    pub details: BTreeMap<String, Box<RawValue>>,
 }
 
 impl Snapshot {
@@ -164,7 +175,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
 /// handed over), a decoding error names the JSON path.
 pub fn read_each_app(
     path: &Path,
-    on_app: impl FnMut(usize, SnapshotApp),
+    on_app: impl FnMut(usize, RawSnapshotApp),
 ) -> Result<Snapshot, SnapshotError> {
     let bytes = read_bytes(path)?;
     // Parsed without tracking the JSON path, which costs an allocation per key; only when
@@ -220,7 +231,7 @@ struct SnapshotSeed<'a, F> {
     too_new: &'a mut Option<u64>,
 }
 
-impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::DeserializeSeed<'de> for SnapshotSeed<'_, F> {
+impl<'de, F: FnMut(usize, RawSnapshotApp)> serde::de::DeserializeSeed<'de> for SnapshotSeed<'_, F> {
     type Value = Snapshot;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Snapshot, D::Error> {
@@ -228,7 +239,7 @@ impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::DeserializeSeed<'de> for Snap
     }
 }
 
-impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::Visitor<'de> for SnapshotSeed<'_, F> {
+impl<'de, F: FnMut(usize, RawSnapshotApp)> serde::de::Visitor<'de> for SnapshotSeed<'_, F> {
     type Value = Snapshot;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -297,7 +308,7 @@ struct AppsSeed<'a, F> {
     on_app: &'a mut F,
 }
 
-impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::DeserializeSeed<'de> for AppsSeed<'_, F> {
+impl<'de, F: FnMut(usize, RawSnapshotApp)> serde::de::DeserializeSeed<'de> for AppsSeed<'_, F> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
@@ -305,7 +316,7 @@ impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::DeserializeSeed<'de> for Apps
     }
 }
 
-impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::Visitor<'de> for AppsSeed<'_, F> {
+impl<'de, F: FnMut(usize, RawSnapshotApp)> serde::de::Visitor<'de> for AppsSeed<'_, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -314,7 +325,7 @@ impl<'de, F: FnMut(usize, SnapshotApp)> serde::de::Visitor<'de> for AppsSeed<'_,
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0;
-        while let Some(app) = seq.next_element::<SnapshotApp>()? {
+        while let Some(app) = seq.next_element::<RawSnapshotApp>()? {
             (self.on_app)(index, app);
             index += 1;
         }
@@ -627,6 +638,10 @@ mod tests {
         assert!(text.contains("no previous"), "{text}");
     }
 
+    fn parse_raw(raw: &RawValue) -> Value {
+        serde_json::from_str(raw.get()).expect("raw json")
+    }
+
     #[test]
     fn read_each_app_hands_over_the_apps_of_read() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -640,7 +655,19 @@ mod tests {
                 read_each_app(&path, |index, app| handed.push((index, app))).expect("stream");
             let indexes: Vec<usize> = handed.iter().map(|(i, _)| *i).collect();
             assert_eq!(indexes, [0, 1]);
-            let apps: Vec<SnapshotApp> = handed.into_iter().map(|(_, a)| a).collect();
+            // Back to trees, to compare with what was written.
+            let apps: Vec<SnapshotApp> = handed
+                .into_iter()
+                .map(|(_, a)| SnapshotApp {
+                    app: a.app,
+                    runs: a.runs.iter().map(|r| parse_raw(r)).collect(),
+                    details: a
+                        .details
+                        .iter()
+                        .map(|(k, d)| (k.clone(), parse_raw(d)))
+                        .collect(),
+                })
+                .collect();
             assert_eq!(apps, two.apps);
             assert_eq!(
                 header,

@@ -7,14 +7,15 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use super::wire::{self, WireApp, WireDetail, WireRun, WireWorkflow};
 use crate::model::{
     App, AppRuns, Attempt, Dataset, ErrorCode, Outcome, PipelineDetail, Run, RunKind, SkippedApp,
     Trigger, WorkflowRun,
 };
-use crate::snapshot::{Snapshot, SnapshotApp};
+use crate::snapshot::{RawSnapshotApp, Snapshot, SnapshotApp};
 
 /// See [`super::decode_snapshot`].
 pub(crate) fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
@@ -38,12 +39,32 @@ pub struct DatasetBuilder {
 impl DatasetBuilder {
     /// Decodes `raw`, the app at `index` of the snapshot's `apps`.
     pub fn push(&mut self, index: usize, raw: &SnapshotApp) {
-        match decode_app(raw, &mut self.warnings) {
+        let decoded = decode_app(
+            &raw.app,
+            &raw.runs,
+            |slug| raw.details.get(slug),
+            &mut self.warnings,
+        );
+        self.add(index, &raw.app, decoded);
+    }
+
+    /// [`DatasetBuilder::push`] of an app read with its items as JSON text.
+    pub fn push_raw(&mut self, index: usize, raw: &RawSnapshotApp) {
+        let decoded = decode_app(
+            &raw.app,
+            &raw.runs,
+            |slug| raw.details.get(slug),
+            &mut self.warnings,
+        );
+        self.add(index, &raw.app, decoded);
+    }
+
+    fn add(&mut self, index: usize, app_object: &Value, decoded: Result<AppRuns, String>) {
+        match decoded {
             Ok(app_runs) => self.apps.push(app_runs),
             Err(message) => self.skipped_apps.push(SkippedApp {
                 slug: format!("(snapshot app {index})"),
-                title: raw
-                    .app
+                title: app_object
                     .get("title")
                     .and_then(|t| t.as_str())
                     .filter(|t| !t.is_empty())
@@ -78,22 +99,50 @@ fn decode_item<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, Strin
     T::deserialize(value).or_else(|_| wire::decode(value))
 }
 
-fn decode_app(raw: &SnapshotApp, warnings: &mut Vec<String>) -> Result<AppRuns, String> {
-    let wire_app: WireApp = decode_item(&raw.app)?;
+/// A raw item of a snapshot (a run or a detail), as a JSON tree or as JSON text.
+trait RawItem {
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, String>;
+}
+
+impl RawItem for Value {
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        decode_item(self)
+    }
+}
+
+impl RawItem for Box<RawValue> {
+    /// Straight from the text, without a tree (the large-snapshot path); when that fails, through
+    /// the tree, so that what is accepted and every warning are exactly those of a `Value` (a
+    /// repeated key, say, is an error for the derive but "last wins" in a tree).
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_str(self.get()).or_else(|_| {
+            let value: Value = serde_json::from_str(self.get()).map_err(|e| e.to_string())?;
+            decode_item(&value)
+        })
+    }
+}
+
+fn decode_app<'a, I: RawItem + 'a>(
+    app_object: &Value,
+    items: &[I],
+    detail_of: impl Fn(&str) -> Option<&'a I>,
+    warnings: &mut Vec<String>,
+) -> Result<AppRuns, String> {
+    let wire_app: WireApp = decode_item(app_object)?;
     let app = App {
         title: wire_app.title.unwrap_or_else(|| wire_app.slug.clone()),
         slug: wire_app.slug,
         is_disabled: wire_app.is_disabled.unwrap_or(false),
     };
-    let mut runs = Vec::with_capacity(raw.runs.len());
+    let mut runs = Vec::with_capacity(items.len());
     let mut seen = HashSet::new();
     let mut duplicates = 0usize;
-    for (index, item) in raw.runs.iter().enumerate() {
-        match decode_item::<WireRun>(item) {
+    for (index, item) in items.iter().enumerate() {
+        match item.decode::<WireRun>() {
             Ok(run) => {
                 if seen.insert(run.slug.clone()) {
                     let mut run = domain_run(run);
-                    run.detail = run_detail(&app.slug, &run, &raw.details, warnings);
+                    run.detail = run_detail(&app.slug, &run, &detail_of, warnings);
                     runs.push(run);
                 } else {
                     duplicates += 1;
@@ -145,17 +194,17 @@ fn domain_run(run: WireRun) -> Run {
 }
 
 /// The decoded detail of a pipeline run, when the snapshot holds one that decodes.
-fn run_detail(
+fn run_detail<'a, I: RawItem + 'a>(
     app: &str,
     run: &Run,
-    details: &Map<String, Value>,
+    detail_of: &impl Fn(&str) -> Option<&'a I>,
     warnings: &mut Vec<String>,
 ) -> Option<PipelineDetail> {
     if run.kind != RunKind::Pipeline {
         return None;
     }
-    let raw = details.get(&run.slug)?;
-    match decode_item::<WireDetail>(raw) {
+    let raw = detail_of(&run.slug)?;
+    match raw.decode::<WireDetail>() {
         Ok(detail) => Some(domain_detail(detail)),
         Err(reason) => {
             warnings.push(format!(
