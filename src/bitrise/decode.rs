@@ -577,3 +577,109 @@ mod tests {
         assert_eq!(detail_of(&d, "r1"), None, "no detail stored");
     }
 }
+
+#[cfg(test)]
+mod raw_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The same app through both paths: as trees ([`DatasetBuilder::push`]) and as JSON text
+    /// ([`DatasetBuilder::push_raw`]).
+    fn both_ways(runs: &[&str], details: &[(&str, &str)]) -> (Dataset, Dataset) {
+        let header = Snapshot {
+            snapshot_version: crate::snapshot::SNAPSHOT_VERSION,
+            fetched_at: "2026-11-30T08:00:00Z".parse().expect("time"),
+            api_url: None,
+            window: crate::model::Window {
+                since: "2026-11-23T00:00:00Z".parse().expect("time"),
+                until: "2026-11-30T00:00:00Z".parse().expect("time"),
+            },
+            previous_window: None,
+            apps: vec![],
+            skipped_apps: vec![],
+            details_fetched: true,
+            warnings: vec!["from the fetch".to_owned()],
+        };
+        let app = json!({"slug": "aaaa", "title": "App"});
+        let tree = SnapshotApp {
+            app: app.clone(),
+            runs: runs
+                .iter()
+                .map(|r| serde_json::from_str(r).expect("run"))
+                .collect(),
+            details: details
+                .iter()
+                .map(|(k, d)| ((*k).to_owned(), serde_json::from_str(d).expect("detail")))
+                .collect(),
+        };
+        let text = RawSnapshotApp {
+            app,
+            runs: runs
+                .iter()
+                .map(|r| RawValue::from_string((*r).to_owned()).expect("raw"))
+                .collect(),
+            details: details
+                .iter()
+                .map(|(k, d)| {
+                    let raw = RawValue::from_string((*d).to_owned()).expect("raw");
+                    ((*k).to_owned(), raw)
+                })
+                .collect(),
+        };
+        let mut by_tree = DatasetBuilder::default();
+        by_tree.push(0, &tree);
+        let mut by_text = DatasetBuilder::default();
+        by_text.push_raw(0, &text);
+        (by_tree.finish(&header), by_text.finish(&header))
+    }
+
+    #[test]
+    fn text_and_tree_decode_alike_including_what_they_leave_out() {
+        let runs = [
+            // Fine, with a detail.
+            r#"{"slug":"r1","is_pipeline":true,"status":1,"triggered_workflow":"ci",
+                "triggered_at":"2026-11-29T10:00:00Z","started_at":"2026-11-29T10:00:01Z",
+                "finished_at":"2026-11-29T10:05:01Z"}"#,
+            // A repeated key: an error for the derive, "last wins" in a tree.
+            r#"{"slug":"r2","status":2,"status":1,"triggered_at":"2026-11-28T10:00:00Z"}"#,
+            // No triggered_at: left out with a warning naming the field.
+            r#"{"slug":"r3","status":1}"#,
+            // A repeat of r1: counted as a duplicate.
+            r#"{"slug":"r1","status":1,"triggered_at":"2026-11-29T10:00:00Z"}"#,
+        ];
+        let details = [
+            (
+                "r1",
+                r#"{"id":"r1","status":"succeeded","attempts":[{"number_in_pipeline_build_scope":1,
+                    "status":"succeeded","triggered_at":"2026-11-29T10:00:00Z"}],"workflows":[]}"#,
+            ),
+            ("r2", r#"{"attempts":"not a list"}"#),
+        ];
+        let (by_tree, by_text) = both_ways(&runs, &details);
+        assert_eq!(by_text, by_tree);
+        // And what they agree on: r1 and r2 kept (r2 with status 1, the last), r3 left out,
+        // one duplicate; r1 has its detail, r2's detail is left out with a warning.
+        let slugs: Vec<&str> = by_text.apps[0]
+            .runs
+            .iter()
+            .map(|r| r.slug.as_str())
+            .collect();
+        assert_eq!(slugs, ["r1", "r2"]);
+        assert_eq!(
+            by_text.apps[0].runs[1].outcome,
+            Outcome::from_list_status(1)
+        );
+        assert!(by_text.apps[0].runs[0].detail.is_some());
+        assert_eq!(by_text.warnings.len(), 4, "{:?}", by_text.warnings);
+        assert_eq!(by_text.warnings[0], "from the fetch");
+        assert!(by_text.warnings.iter().any(|w| w.contains("runs[2]")));
+        assert!(by_text
+            .warnings
+            .iter()
+            .any(|w| w.contains("detail of run r2")));
+        assert!(by_text
+            .warnings
+            .iter()
+            .any(|w| w.contains("1 duplicate run")));
+    }
+}
