@@ -65,7 +65,10 @@ pub enum Command {
     /// Read the runs of the window (and the previous window) into a snapshot file.
     #[command(after_help = "Example:\n  \
         ci-vitals fetch --days 7 --output snapshot.json.gz\n  \
-        ci-vitals report --input snapshot.json.gz --format html --output report.html")]
+        ci-vitals report --input snapshot.json.gz --format html --output report.html\n  \
+        ci-vitals fetch --shard 1/2 --until 2026-11-30T00:00:00Z --output s1.json.gz\n  \
+        ci-vitals fetch --shard 2/2 --until 2026-11-30T00:00:00Z --output s2.json.gz\n  \
+        ci-vitals report --input s1.json.gz --input s2.json.gz")]
     Fetch(FetchArgs),
     /// Check that the token can list apps and read their pipelines.
     #[command(after_help = "Examples:\n  \
@@ -224,9 +227,10 @@ pub struct ReportArgs {
     #[arg(long, conflicts_with = "input")]
     pub demo: bool,
 
-    /// Read a snapshot written by `fetch` instead of the API.
+    /// Read a snapshot written by `fetch` instead of the API (repeatable: the snapshots of
+    /// `fetch --shard` jobs merge into one report; their windows must be identical).
     #[arg(long, value_name = "SNAPSHOT")]
-    pub input: Option<PathBuf>,
+    pub input: Vec<PathBuf>,
 
     /// Exit 1 when an app could not be read.
     #[arg(long)]
@@ -303,6 +307,11 @@ pub struct FetchArgs {
     /// The snapshot file to write (gzip-compressed when it ends in `.gz`).
     #[arg(long, value_name = "SNAPSHOT")]
     pub output: PathBuf,
+
+    /// Read only shard K of N of the apps (1 <= K <= N; an app's shard is 1 + floor(h × N / 2^64),
+    /// h the FNV-1a 64 hash of its slug), for a CI matrix; merge with `report --input` per shard.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::bitrise::Shard>,
 
     /// Exit 1 when an app could not be read.
     #[arg(long)]

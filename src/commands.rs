@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::bitrise::{self, Client, FetchPlan};
+use crate::bitrise::{self, Client, FetchPlan, Shard};
 use crate::cli::{
     CheckArgs, CheckFormat, Cli, Command, DumpArgs, FetchArgs, ReportArgs, SourceArgs,
     TemplatesCommand, WindowArgs,
@@ -161,7 +161,10 @@ fn dump_templates(args: &DumpArgs, log: Log) -> Result<i32, Error> {
 
 /// Runs read for a report, with where they came from and the windows to report on.
 struct Loaded {
+    /// What was read; its `apps` may be empty when they were decoded as they were read.
     snapshot: Snapshot,
+    /// The snapshot's runs in domain types.
+    dataset: Dataset,
     windows: Windows,
     source: report::Source,
     requests: u64,
@@ -182,17 +185,17 @@ async fn report(
     let gates = gates::parse(&args.fail_if)?;
     // Checked before any data is read, so a missing variable fails fast.
     let plan = publish_plan(args)?;
-    let loaded = if args.demo {
+    let mut loaded = if args.demo {
         load_demo(args)?
-    } else if let Some(path) = &args.input {
-        load_snapshot(path, args)?
+    } else if !args.input.is_empty() {
+        load_snapshots(&args.input, args)?
     } else {
         load_live(args, log).await?
     };
 
-    let mut dataset = bitrise::decode_snapshot(&loaded.snapshot);
+    let mut dataset = std::mem::take(&mut loaded.dataset);
     rename_apps(&mut dataset, app_names);
-    if args.demo || args.input.is_some() {
+    if args.demo || !args.input.is_empty() {
         select_named_apps(&mut dataset, &config::named_apps(&args.source.apps)?)?;
     }
     filter.apply(&mut dataset);
@@ -397,6 +400,7 @@ fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {
     let windows = config::resolve_windows(&args.window, demo::anchor(), TimeDelta::days(7))?;
     ensure_within(&snapshot, &windows, "the demo data")?;
     Ok(Loaded {
+        dataset: bitrise::decode_snapshot(&snapshot),
         snapshot,
         windows,
         source: report::Source {
@@ -409,8 +413,37 @@ fn load_demo(args: &ReportArgs) -> Result<Loaded, Error> {
     })
 }
 
-fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
-    let snapshot = snapshot::read(path)?;
+/// Reads the `--input` snapshots, merged into one when there are several (the shards of one
+/// fetch); differing windows are a configuration error naming the files.
+fn load_snapshots(paths: &[PathBuf], args: &ReportArgs) -> Result<Loaded, Error> {
+    if let [path] = paths {
+        // One snapshot, however large: decoded app by app as it is read, so that memory holds
+        // the runs in domain types and never the whole file's JSON tree.
+        let mut builder = bitrise::DatasetBuilder::default();
+        let header = snapshot::read_each_app(path, |index, app| builder.push_raw(index, &app))?;
+        let dataset = builder.finish(&header);
+        return load_snapshot(header, dataset, &path.display().to_string(), args);
+    }
+    let mut parts = Vec::with_capacity(paths.len());
+    for path in paths {
+        parts.push((path.clone(), snapshot::read(path)?));
+    }
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return Err(Error::Config("--input: no snapshot given".to_owned()));
+    };
+    let snapshot = snapshot::merge(first, parts).map_err(|e| Error::Config(e.to_string()))?;
+    let dataset = bitrise::decode_snapshot(&snapshot);
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    load_snapshot(snapshot, dataset, &names.join(", "), args)
+}
+
+fn load_snapshot(
+    snapshot: Snapshot,
+    dataset: Dataset,
+    name: &str,
+    args: &ReportArgs,
+) -> Result<Loaded, Error> {
     let mut warnings = Vec::new();
     let mut windows = config::resolve_windows(
         &args.window,
@@ -421,15 +454,15 @@ fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
         // The snapshot was fetched with --no-compare: there is nothing to compare with.
         windows.previous = None;
         warnings.push(format!(
-            "snapshot {} holds no previous window (fetched with --no-compare): changes are not \
-             computed",
-            path.display()
+            "snapshot {name} holds no previous window (fetched with --no-compare): changes are \
+             not computed"
         ));
     }
-    ensure_within(&snapshot, &windows, &format!("snapshot {}", path.display()))?;
+    ensure_within(&snapshot, &windows, &format!("snapshot {name}"))?;
     let api_url = snapshot.api_url.clone();
     Ok(Loaded {
         snapshot,
+        dataset,
         windows,
         source: report::Source {
             kind: SourceKind::Snapshot,
@@ -444,7 +477,7 @@ fn load_snapshot(path: &Path, args: &ReportArgs) -> Result<Loaded, Error> {
 async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
     let now = args.now.unwrap_or_else(Utc::now);
     let (snapshot, requests, warnings) =
-        fetch_snapshot(&resolve_source(&args.source)?, &args.window, now, log).await?;
+        fetch_snapshot(&resolve_source(&args.source)?, &args.window, now, None, log).await?;
     let windows = Windows {
         window: snapshot.window,
         previous: snapshot.previous_window,
@@ -454,6 +487,7 @@ async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
             kind: SourceKind::Bitrise,
             api_url: snapshot.api_url.clone(),
         },
+        dataset: bitrise::decode_snapshot(&snapshot),
         snapshot,
         windows,
         requests,
@@ -468,6 +502,7 @@ async fn fetch_snapshot(
     source: &Source,
     window_args: &WindowArgs,
     now: DateTime<Utc>,
+    shard: Option<Shard>,
     log: Log,
 ) -> Result<(Snapshot, u64, Vec<String>), Error> {
     let windows = config::resolve_windows(
@@ -506,12 +541,19 @@ async fn fetch_snapshot(
             }
         })
     });
-    let outcome = bitrise::fetch_observed(&client, &plan, progress.clone()).await;
+    let outcome = bitrise::fetch_observed(&client, &plan, shard, progress.clone()).await;
     if let Some(ticker) = ticker {
         ticker.abort();
     }
     progress.finish();
     let outcome = outcome?;
+    if let Some(shard) = shard {
+        if outcome.apps_chosen == 0 {
+            log.info(&format!(
+                "shard {shard} takes none of the apps: the snapshot holds no app"
+            ));
+        }
+    }
     let snapshot = Snapshot {
         snapshot_version: SNAPSHOT_VERSION,
         fetched_at: now,
@@ -535,9 +577,13 @@ async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
     // every run of the span, and the filters apply when it is reported.
     config::run_filter(&args.window)?;
     let (snapshot, requests, warnings) =
-        fetch_snapshot(&source, &args.window, Utc::now(), log).await?;
+        fetch_snapshot(&source, &args.window, Utc::now(), args.shard, log).await?;
     let dataset = bitrise::decode_snapshot(&snapshot);
-    ensure_some_app_read(&dataset)?;
+    // A shard whose apps all failed still writes its snapshot: whether anything at all could
+    // be read is judged when the shards are merged.
+    if args.shard.is_none() {
+        ensure_some_app_read(&dataset)?;
+    }
     snapshot::write(&args.output, &snapshot)?;
     for w in warnings.iter().chain(&dataset.warnings) {
         log.warn(w);

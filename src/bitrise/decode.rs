@@ -7,32 +7,64 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use super::wire::{self, WireApp, WireDetail, WireRun, WireWorkflow};
 use crate::model::{
     App, AppRuns, Attempt, Dataset, ErrorCode, Outcome, PipelineDetail, Run, RunKind, SkippedApp,
     Trigger, WorkflowRun,
 };
-use crate::snapshot::{Snapshot, SnapshotApp};
+use crate::snapshot::{RawSnapshotApp, Snapshot, SnapshotApp};
 
 /// See [`super::decode_snapshot`].
 pub(crate) fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
-    // The fetch's own notes (details that could not be read, ...) come first: they are as much
-    // a part of the data's quality as what decoding finds.
-    let mut dataset = Dataset {
-        skipped_apps: snapshot.skipped_apps.clone(),
-        warnings: snapshot.warnings.clone(),
-        details_read: snapshot.details_fetched,
-        ..Dataset::default()
-    };
+    let mut builder = DatasetBuilder::default();
     for (index, raw) in snapshot.apps.iter().enumerate() {
-        match decode_app(raw, &mut dataset.warnings) {
-            Ok(app_runs) => dataset.apps.push(app_runs),
-            Err(message) => dataset.skipped_apps.push(SkippedApp {
+        builder.push(index, raw);
+    }
+    builder.finish(snapshot)
+}
+
+/// Decodes a snapshot's apps one at a time, so that a large snapshot can be read app by app
+/// without holding every raw object at once ([`crate::snapshot::read_each_app`]); the result is
+/// the very [`Dataset`] of [`super::decode_snapshot`].
+#[derive(Debug, Default)]
+pub struct DatasetBuilder {
+    apps: Vec<AppRuns>,
+    skipped_apps: Vec<SkippedApp>,
+    warnings: Vec<String>,
+}
+
+impl DatasetBuilder {
+    /// Decodes `raw`, the app at `index` of the snapshot's `apps`.
+    pub fn push(&mut self, index: usize, raw: &SnapshotApp) {
+        let decoded = decode_app(
+            &raw.app,
+            &raw.runs,
+            |slug| raw.details.get(slug),
+            &mut self.warnings,
+        );
+        self.add(index, &raw.app, decoded);
+    }
+
+    /// [`DatasetBuilder::push`] of an app read with its items as JSON text.
+    pub fn push_raw(&mut self, index: usize, raw: &RawSnapshotApp) {
+        let decoded = decode_app(
+            &raw.app,
+            &raw.runs,
+            |slug| raw.details.get(slug),
+            &mut self.warnings,
+        );
+        self.add(index, &raw.app, decoded);
+    }
+
+    fn add(&mut self, index: usize, app_object: &Value, decoded: Result<AppRuns, String>) {
+        match decoded {
+            Ok(app_runs) => self.apps.push(app_runs),
+            Err(message) => self.skipped_apps.push(SkippedApp {
                 slug: format!("(snapshot app {index})"),
-                title: raw
-                    .app
+                title: app_object
                     .get("title")
                     .and_then(|t| t.as_str())
                     .filter(|t| !t.is_empty())
@@ -42,25 +74,75 @@ pub(crate) fn decode_snapshot(snapshot: &Snapshot) -> Dataset {
             }),
         }
     }
-    dataset
+
+    /// The dataset, given the snapshot's other fields (its `apps` are not looked at).
+    pub fn finish(self, snapshot: &Snapshot) -> Dataset {
+        // The fetch's own notes (details that could not be read, ...) come first: they are as
+        // much a part of the data's quality as what decoding finds.
+        let mut skipped_apps = snapshot.skipped_apps.clone();
+        skipped_apps.extend(self.skipped_apps);
+        let mut warnings = snapshot.warnings.clone();
+        warnings.extend(self.warnings);
+        Dataset {
+            apps: self.apps,
+            skipped_apps,
+            warnings,
+            details_read: snapshot.details_fetched,
+        }
+    }
 }
 
-fn decode_app(raw: &SnapshotApp, warnings: &mut Vec<String>) -> Result<AppRuns, String> {
-    let wire_app: WireApp = wire::decode(&raw.app)?;
+/// [`wire::decode`] with the JSON path tracked only when decoding fails: tracking costs an
+/// allocation per field, and on a snapshot of a million runs nearly every item decodes.
+/// Decoding is deterministic, so the second attempt fails the same way and names where.
+fn decode_item<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
+    T::deserialize(value).or_else(|_| wire::decode(value))
+}
+
+/// A raw item of a snapshot (a run or a detail), as a JSON tree or as JSON text.
+trait RawItem {
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, String>;
+}
+
+impl RawItem for Value {
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        decode_item(self)
+    }
+}
+
+impl RawItem for Box<RawValue> {
+    /// Straight from the text, without a tree (the large-snapshot path); when that fails, through
+    /// the tree, so that what is accepted and every warning are exactly those of a `Value` (a
+    /// repeated key, say, is an error for the derive but "last wins" in a tree).
+    fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_str(self.get()).or_else(|_| {
+            let value: Value = serde_json::from_str(self.get()).map_err(|e| e.to_string())?;
+            decode_item(&value)
+        })
+    }
+}
+
+fn decode_app<'a, I: RawItem + 'a>(
+    app_object: &Value,
+    items: &[I],
+    detail_of: impl Fn(&str) -> Option<&'a I>,
+    warnings: &mut Vec<String>,
+) -> Result<AppRuns, String> {
+    let wire_app: WireApp = decode_item(app_object)?;
     let app = App {
         title: wire_app.title.unwrap_or_else(|| wire_app.slug.clone()),
         slug: wire_app.slug,
         is_disabled: wire_app.is_disabled.unwrap_or(false),
     };
-    let mut runs = Vec::with_capacity(raw.runs.len());
+    let mut runs = Vec::with_capacity(items.len());
     let mut seen = HashSet::new();
     let mut duplicates = 0usize;
-    for (index, item) in raw.runs.iter().enumerate() {
-        match wire::decode::<WireRun>(item) {
+    for (index, item) in items.iter().enumerate() {
+        match item.decode::<WireRun>() {
             Ok(run) => {
                 if seen.insert(run.slug.clone()) {
                     let mut run = domain_run(run);
-                    run.detail = run_detail(&app.slug, &run, &raw.details, warnings);
+                    run.detail = run_detail(&app.slug, &run, &detail_of, warnings);
                     runs.push(run);
                 } else {
                     duplicates += 1;
@@ -112,17 +194,17 @@ fn domain_run(run: WireRun) -> Run {
 }
 
 /// The decoded detail of a pipeline run, when the snapshot holds one that decodes.
-fn run_detail(
+fn run_detail<'a, I: RawItem + 'a>(
     app: &str,
     run: &Run,
-    details: &Map<String, Value>,
+    detail_of: &impl Fn(&str) -> Option<&'a I>,
     warnings: &mut Vec<String>,
 ) -> Option<PipelineDetail> {
     if run.kind != RunKind::Pipeline {
         return None;
     }
-    let raw = details.get(&run.slug)?;
-    match wire::decode::<WireDetail>(raw) {
+    let raw = detail_of(&run.slug)?;
+    match raw.decode::<WireDetail>() {
         Ok(detail) => Some(domain_detail(detail)),
         Err(reason) => {
             warnings.push(format!(
@@ -493,5 +575,111 @@ mod tests {
         assert!(!d.details_read);
         assert_eq!(d.warnings, s.warnings);
         assert_eq!(detail_of(&d, "r1"), None, "no detail stored");
+    }
+}
+
+#[cfg(test)]
+mod raw_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The same app through both paths: as trees ([`DatasetBuilder::push`]) and as JSON text
+    /// ([`DatasetBuilder::push_raw`]).
+    fn both_ways(runs: &[&str], details: &[(&str, &str)]) -> (Dataset, Dataset) {
+        let header = Snapshot {
+            snapshot_version: crate::snapshot::SNAPSHOT_VERSION,
+            fetched_at: "2026-11-30T08:00:00Z".parse().expect("time"),
+            api_url: None,
+            window: crate::model::Window {
+                since: "2026-11-23T00:00:00Z".parse().expect("time"),
+                until: "2026-11-30T00:00:00Z".parse().expect("time"),
+            },
+            previous_window: None,
+            apps: vec![],
+            skipped_apps: vec![],
+            details_fetched: true,
+            warnings: vec!["from the fetch".to_owned()],
+        };
+        let app = json!({"slug": "aaaa", "title": "App"});
+        let tree = SnapshotApp {
+            app: app.clone(),
+            runs: runs
+                .iter()
+                .map(|r| serde_json::from_str(r).expect("run"))
+                .collect(),
+            details: details
+                .iter()
+                .map(|(k, d)| ((*k).to_owned(), serde_json::from_str(d).expect("detail")))
+                .collect(),
+        };
+        let text = RawSnapshotApp {
+            app,
+            runs: runs
+                .iter()
+                .map(|r| RawValue::from_string((*r).to_owned()).expect("raw"))
+                .collect(),
+            details: details
+                .iter()
+                .map(|(k, d)| {
+                    let raw = RawValue::from_string((*d).to_owned()).expect("raw");
+                    ((*k).to_owned(), raw)
+                })
+                .collect(),
+        };
+        let mut by_tree = DatasetBuilder::default();
+        by_tree.push(0, &tree);
+        let mut by_text = DatasetBuilder::default();
+        by_text.push_raw(0, &text);
+        (by_tree.finish(&header), by_text.finish(&header))
+    }
+
+    #[test]
+    fn text_and_tree_decode_alike_including_what_they_leave_out() {
+        let runs = [
+            // Fine, with a detail.
+            r#"{"slug":"r1","is_pipeline":true,"status":1,"triggered_workflow":"ci",
+                "triggered_at":"2026-11-29T10:00:00Z","started_at":"2026-11-29T10:00:01Z",
+                "finished_at":"2026-11-29T10:05:01Z"}"#,
+            // A repeated key: an error for the derive, "last wins" in a tree.
+            r#"{"slug":"r2","status":2,"status":1,"triggered_at":"2026-11-28T10:00:00Z"}"#,
+            // No triggered_at: left out with a warning naming the field.
+            r#"{"slug":"r3","status":1}"#,
+            // A repeat of r1: counted as a duplicate.
+            r#"{"slug":"r1","status":1,"triggered_at":"2026-11-29T10:00:00Z"}"#,
+        ];
+        let details = [
+            (
+                "r1",
+                r#"{"id":"r1","status":"succeeded","attempts":[{"number_in_pipeline_build_scope":1,
+                    "status":"succeeded","triggered_at":"2026-11-29T10:00:00Z"}],"workflows":[]}"#,
+            ),
+            ("r2", r#"{"attempts":"not a list"}"#),
+        ];
+        let (by_tree, by_text) = both_ways(&runs, &details);
+        assert_eq!(by_text, by_tree);
+        // And what they agree on: r1 and r2 kept (r2 with status 1, the last), r3 left out,
+        // one duplicate; r1 has its detail, r2's detail is left out with a warning.
+        let slugs: Vec<&str> = by_text.apps[0]
+            .runs
+            .iter()
+            .map(|r| r.slug.as_str())
+            .collect();
+        assert_eq!(slugs, ["r1", "r2"]);
+        assert_eq!(
+            by_text.apps[0].runs[1].outcome,
+            Outcome::from_list_status(1)
+        );
+        assert!(by_text.apps[0].runs[0].detail.is_some());
+        assert_eq!(by_text.warnings.len(), 4, "{:?}", by_text.warnings);
+        assert_eq!(by_text.warnings[0], "from the fetch");
+        assert!(by_text.warnings.iter().any(|w| w.contains("runs[2]")));
+        assert!(by_text
+            .warnings
+            .iter()
+            .any(|w| w.contains("detail of run r2")));
+        assert!(by_text
+            .warnings
+            .iter()
+            .any(|w| w.contains("1 duplicate run")));
     }
 }

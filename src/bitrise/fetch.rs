@@ -199,17 +199,86 @@ fn past_deadline(slug: &str, deadline: std::time::Duration) -> ApiError {
     }
 }
 
-/// See [`super::fetch`].
+/// A stable share of the apps for one job of a CI matrix: `fetch --shard K/N`.
+///
+/// An app belongs to shard `K` of `N` when `floor(h × N / 2^64) = K - 1`, `h` being the FNV-1a
+/// 64-bit hash of its slug (the UTF-8 bytes): the hash's range cut into `N` equal parts. The
+/// high bits are used rather than `h mod N` because FNV-1a's low bits mix poorly (the low two
+/// bits of `h` depend only on the low two bits of each byte, so slugs with a pattern would
+/// all land in one shard of 4). The share depends on the slug alone, so an app stays in the
+/// same shard whatever the order or the length of the apps list, and the `N` shards of a
+/// matrix together take every app exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based: `1 <= index <= count`.
+    index: u32,
+    count: u32,
+}
+
+impl Shard {
+    /// Shard `index` (1-based) of `count`; `None` unless `1 <= index <= count`.
+    pub fn new(index: u32, count: u32) -> Option<Shard> {
+        (index >= 1 && index <= count).then_some(Shard { index, count })
+    }
+
+    /// The 1-based number of this shard.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// How many shards there are.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Whether the app with this slug is read by this shard.
+    pub fn takes(&self, slug: &str) -> bool {
+        let part = (u128::from(fnv1a_64(slug.as_bytes())) * u128::from(self.count)) >> 64;
+        part == u128::from(self.index - 1)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// Parses `K/N`, e.g. `2/4`.
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let invalid = || format!("{text:?}: expected K/N with 1 <= K <= N, e.g. 2/4");
+        let (k, n) = text.split_once('/').ok_or_else(invalid)?;
+        let k: u32 = k.trim().parse().map_err(|_| invalid())?;
+        let n: u32 = n.trim().parse().map_err(|_| invalid())?;
+        Shard::new(k, n).ok_or_else(invalid)
+    }
+}
+
+/// FNV-1a, 64 bits: offset basis 0xcbf29ce484222325, prime 0x100000001b3.
+fn fnv1a_64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// See [`super::fetch`] and [`super::fetch_shard`].
 pub(crate) async fn fetch(
     client: &Client,
     plan: &FetchPlan,
+    shard: Option<Shard>,
     observer: Arc<dyn FetchObserver>,
 ) -> Result<FetchOutcome, ApiError> {
     let (listed, mut skipped_apps) = list_apps(client).await?;
     if listed.is_empty() && plan.apps.is_empty() {
         return Err(no_resources());
     }
-    let chosen = select_apps(&listed, &plan.apps);
+    let mut chosen = select_apps(&listed, &plan.apps);
+    if let Some(shard) = shard {
+        chosen.retain(|app| shard.takes(&app.slug));
+    }
     observer.event(FetchEvent::AppsChosen { apps: chosen.len() });
     let span = plan.span;
     let with_details = plan.details;
@@ -237,6 +306,7 @@ pub(crate) async fn fetch(
         }
     })
     .await?;
+    let chosen_count = chosen.len();
     let mut outcome = FetchOutcome::default();
     for (app, result) in chosen.into_iter().zip(results) {
         match result {
@@ -259,6 +329,7 @@ pub(crate) async fn fetch(
         }
     }
     outcome.skipped_apps = skipped_apps;
+    outcome.apps_chosen = chosen_count;
     Ok(outcome)
 }
 
@@ -421,6 +492,57 @@ pub(crate) async fn read_runs(
                     ),
                 })
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_64_matches_the_published_vectors() {
+        // The offset basis for no bytes; "a" and "foobar" are vectors of the FNV reference.
+        assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a_64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn shard_takes_by_the_high_bits_of_the_hash() {
+        // With N = 4 the shard is 1 + the top two bits of the hash:
+        // fnv1a("a1a1a1a1a1a1a1a1") = 0x163a0d81d9670415, top bits 00: shard 1;
+        // fnv1a("e5e5e5e5e5e5e5e5") = 0x5af3d791ddb8aad5, top bits 01: shard 2;
+        // fnv1a("c3c3c3c3c3c3c3c3") = 0xa8cb663d8edbfe75, top bits 10: shard 3;
+        // fnv1a("0a0a0a0a0a0a0a0a") = 0xe41525ab2cb25bc5, top bits 11: shard 4.
+        // (Their low two bits are all 01: `h mod 4` would have put them all in shard 2.)
+        assert_eq!(fnv1a_64(b"a1a1a1a1a1a1a1a1"), 0x163a_0d81_d967_0415);
+        let shards: Vec<Shard> = (1..=4).map(|k| Shard::new(k, 4).expect("shard")).collect();
+        let takers = |slug: &str| -> Vec<u32> {
+            shards
+                .iter()
+                .filter(|s| s.takes(slug))
+                .map(Shard::index)
+                .collect()
+        };
+        assert_eq!(takers("a1a1a1a1a1a1a1a1"), vec![1]);
+        assert_eq!(takers("e5e5e5e5e5e5e5e5"), vec![2]);
+        assert_eq!(takers("c3c3c3c3c3c3c3c3"), vec![3]);
+        assert_eq!(takers("0a0a0a0a0a0a0a0a"), vec![4]);
+        let one = Shard::new(1, 1).expect("shard");
+        assert!(one.takes("a") && one.takes("b"), "1/1 takes everything");
+    }
+
+    #[test]
+    fn shard_parses_k_of_n() {
+        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
+        assert_eq!(
+            "4/4".parse::<Shard>().map(|s| s.to_string()),
+            Ok("4/4".to_owned())
+        );
+        for bad in ["0/4", "5/4", "4", "a/b", "1/0", "-1/4", ""] {
+            let err = bad.parse::<Shard>().expect_err(bad);
+            assert!(err.contains("expected K/N"), "{bad}: {err}");
         }
     }
 }

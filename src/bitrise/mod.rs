@@ -23,6 +23,8 @@ use crate::secret::Secret;
 use crate::snapshot::{Snapshot, SnapshotApp};
 
 pub use check::{CheckReport, CheckedApp};
+pub use decode::DatasetBuilder;
+pub use fetch::Shard;
 
 /// The API base used when none is given.
 pub const DEFAULT_API_URL: &str = "https://api.bitrise.io";
@@ -128,6 +130,8 @@ pub struct FetchOutcome {
     pub skipped_apps: Vec<SkippedApp>,
     /// One note per app whose pipeline details could not all be read, naming how many.
     pub warnings: Vec<String>,
+    /// How many apps were chosen for reading (after `--app` and `--shard`), read or skipped.
+    pub apps_chosen: usize,
 }
 
 /// What a fetch has done so far, told to a [`FetchObserver`] as it happens (for progress).
@@ -161,16 +165,28 @@ impl FetchObserver for Unobserved {
 /// whole only when the apps cannot be listed (or the token is rejected anywhere); a single
 /// unreadable app is listed as skipped, a detail that cannot be read is left out with a warning.
 pub async fn fetch(client: &Client, plan: &FetchPlan) -> Result<FetchOutcome, ApiError> {
-    fetch::fetch(client, plan, Arc::new(Unobserved)).await
+    fetch::fetch(client, plan, None, Arc::new(Unobserved)).await
 }
 
-/// [`fetch`], telling `observer` about each page and app as it is read.
+/// [`fetch`], telling `observer` about each page and app as it is read; with a `shard`, only
+/// the apps of that shard among those the plan would read (see [`Shard`]). A shard that takes
+/// no app is not an error: the outcome holds no app ([`FetchOutcome::apps_chosen`] is 0).
 pub async fn fetch_observed(
     client: &Client,
     plan: &FetchPlan,
+    shard: Option<Shard>,
     observer: Arc<dyn FetchObserver>,
 ) -> Result<FetchOutcome, ApiError> {
-    fetch::fetch(client, plan, observer).await
+    fetch::fetch(client, plan, shard, observer).await
+}
+
+/// [`fetch`] of only the apps of `shard` among those the plan would read (see [`Shard`]).
+pub async fn fetch_shard(
+    client: &Client,
+    plan: &FetchPlan,
+    shard: Shard,
+) -> Result<FetchOutcome, ApiError> {
+    fetch::fetch(client, plan, Some(shard), Arc::new(Unobserved)).await
 }
 
 /// The seed's connection check: lists apps (all pages), then reads one pipelines page of each

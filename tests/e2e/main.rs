@@ -17,5 +17,6 @@ mod faults;
 mod fuzz;
 mod gates;
 mod publish;
+mod shards;
 mod templates;
 mod ux;

@@ -91,6 +91,8 @@ struct State {
     seen: HashMap<String, u32>,
     /// How many requests [`Chaos`] failed.
     chaos_failures: usize,
+    /// Added before every answer, like a distant API (benchmarks).
+    latency: Duration,
 }
 
 /// Configures a [`FakeBitrise`].
@@ -152,6 +154,12 @@ impl Builder {
     /// Adds seeded chaos (latency, 5xx and 429) to every request without a scripted fault.
     pub fn chaos(mut self, chaos: Chaos) -> Builder {
         self.state.chaos = Some(chaos);
+        self
+    }
+
+    /// Every answer waits this long first, as from an API across the network.
+    pub fn latency(mut self, latency: Duration) -> Builder {
+        self.state.latency = latency;
         self
     }
 
@@ -218,12 +226,16 @@ fn answer(state: &Mutex<State>, request: &RecordedRequest) -> Option<Reply> {
             .faults
             .get_mut(&request.path)
             .and_then(VecDeque::pop_front);
-        match scripted {
+        let base = guard.latency;
+        let (fault, jitter) = match scripted {
             Some(fault) => (Some(fault), Duration::ZERO),
             None => chaos_fault(&mut guard, request),
-        }
+        };
+        (fault, base + jitter)
     };
-    thread::sleep(latency);
+    if !latency.is_zero() {
+        thread::sleep(latency);
+    }
     let reply = match fault {
         Some(Fault::Hang(duration)) => {
             thread::sleep(duration);
