@@ -72,6 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         apps: vec![],
         span,
         details: true,
+        cache_dir: None,
     };
     let started = Instant::now();
     let outcome = fetch(&client, &plan).await?;

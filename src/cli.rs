@@ -223,6 +223,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "PATH")]
     pub output: Vec<PathBuf>,
 
+    /// Keep finished runs and pipeline details in this directory (one JSON file per app) and
+    /// read from the API only what changed since the last run: newer pages, runs that were in
+    /// progress, details not held yet. Safe to share between CI runs (e.g. actions/cache).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
     /// Use the built-in sample data (no token, no network).
     #[arg(long, conflicts_with = "input")]
     pub demo: bool,
@@ -307,6 +313,12 @@ pub struct FetchArgs {
     /// The snapshot file to write (gzip-compressed when it ends in `.gz`).
     #[arg(long, value_name = "SNAPSHOT")]
     pub output: PathBuf,
+
+    /// Keep finished runs and pipeline details in this directory (one JSON file per app) and
+    /// read from the API only what changed since the last run: newer pages, runs that were in
+    /// progress, details not held yet. Safe to share between CI runs (e.g. actions/cache).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 
     /// Read only shard K of N of the apps (1 <= K <= N; an app's shard is 1 + floor(h × N / 2^64),
     /// h the FNV-1a 64 hash of its slug), for a CI matrix; merge with `report --input` per shard.

@@ -476,8 +476,15 @@ fn load_snapshot(
 
 async fn load_live(args: &ReportArgs, log: Log) -> Result<Loaded, Error> {
     let now = args.now.unwrap_or_else(Utc::now);
-    let (snapshot, requests, warnings) =
-        fetch_snapshot(&resolve_source(&args.source)?, &args.window, now, None, log).await?;
+    let (snapshot, requests, warnings) = fetch_snapshot(
+        &resolve_source(&args.source)?,
+        &args.window,
+        now,
+        None,
+        args.cache_dir.as_deref(),
+        log,
+    )
+    .await?;
     let windows = Windows {
         window: snapshot.window,
         previous: snapshot.previous_window,
@@ -503,6 +510,7 @@ async fn fetch_snapshot(
     window_args: &WindowArgs,
     now: DateTime<Utc>,
     shard: Option<Shard>,
+    cache_dir: Option<&Path>,
     log: Log,
 ) -> Result<(Snapshot, u64, Vec<String>), Error> {
     let windows = config::resolve_windows(
@@ -524,6 +532,7 @@ async fn fetch_snapshot(
         apps: source.apps.clone(),
         span: windows.span(),
         details: !window_args.no_details,
+        cache_dir: cache_dir.map(Path::to_path_buf),
     };
     let progress = Arc::new(FetchProgress::new(
         log.stderr,
@@ -547,6 +556,10 @@ async fn fetch_snapshot(
     }
     progress.finish();
     let outcome = outcome?;
+    // Cache troubles cost requests, not data: the log says so, the report does not.
+    for note in &outcome.cache_notes {
+        log.warn(note);
+    }
     if let Some(shard) = shard {
         if outcome.apps_chosen == 0 {
             log.info(&format!(
@@ -576,8 +589,15 @@ async fn fetch(args: &FetchArgs, log: Log) -> Result<i32, Error> {
     // Checked here so that a bad flag fails before any request; the snapshot itself keeps
     // every run of the span, and the filters apply when it is reported.
     config::run_filter(&args.window)?;
-    let (snapshot, requests, warnings) =
-        fetch_snapshot(&source, &args.window, Utc::now(), args.shard, log).await?;
+    let (snapshot, requests, warnings) = fetch_snapshot(
+        &source,
+        &args.window,
+        Utc::now(),
+        args.shard,
+        args.cache_dir.as_deref(),
+        log,
+    )
+    .await?;
     let dataset = bitrise::decode_snapshot(&snapshot);
     // A shard whose apps all failed still writes its snapshot: whether anything at all could
     // be read is judged when the shards are merged.

@@ -14,6 +14,7 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{json, Map, Value};
 use tokio::task::JoinSet;
 
+use super::cache::{AppCache, CacheDir};
 use super::client::Resource;
 use super::wire::{self, ListPage, WireApp};
 use super::{ApiError, Client, FetchEvent, FetchObserver, FetchOutcome, FetchPlan};
@@ -282,23 +283,27 @@ pub(crate) async fn fetch(
     observer.event(FetchEvent::AppsChosen { apps: chosen.len() });
     let span = plan.span;
     let with_details = plan.details;
+    let cache_dir = plan
+        .cache_dir
+        .as_deref()
+        .map(|dir| CacheDir::new(dir, client.api_url()));
     let results = for_each_app(client, &chosen, move |client, app| {
         let observer = Arc::clone(&observer);
+        let cache_dir = cache_dir.clone();
         async move {
-            let read = async {
-                let runs = read_runs(&client, &app.slug, span, &*observer).await?;
-                let details = if with_details {
-                    read_details(&client, &app.slug, &runs, span).await?
-                } else {
-                    AppDetails::default()
-                };
-                Ok((runs, details))
-            }
+            let read = read_app(
+                &client,
+                &app.slug,
+                span,
+                with_details,
+                cache_dir,
+                &*observer,
+            )
             .await;
             observer.event(FetchEvent::AppDone {
                 app: &app.slug,
                 outcome: match &read {
-                    Ok((runs, details)) => Ok((runs.len(), details.read.len())),
+                    Ok(read) => Ok((read.runs.len(), read.details.read.len())),
                     Err(e) => Err(e),
                 },
             });
@@ -310,14 +315,15 @@ pub(crate) async fn fetch(
     let mut outcome = FetchOutcome::default();
     for (app, result) in chosen.into_iter().zip(results) {
         match result {
-            Ok((runs, details)) => {
-                if let Some(note) = details.missing_note(&app.slug) {
+            Ok(read) => {
+                if let Some(note) = read.details.missing_note(&app.slug) {
                     outcome.warnings.push(note);
                 }
+                outcome.cache_notes.extend(read.cache_notes);
                 outcome.apps.push(SnapshotApp {
                     app: app.object,
-                    runs,
-                    details: details.read,
+                    runs: read.runs,
+                    details: read.details.read,
                 });
             }
             Err(e) => skipped_apps.push(SkippedApp {
@@ -331,6 +337,54 @@ pub(crate) async fn fetch(
     outcome.skipped_apps = skipped_apps;
     outcome.apps_chosen = chosen_count;
     Ok(outcome)
+}
+
+/// What was read of one app.
+struct AppRead {
+    runs: Vec<Value>,
+    details: AppDetails,
+    /// Notes on its cache file, for the log.
+    cache_notes: Vec<String>,
+}
+
+/// Reads one app's runs and, when asked, their details; with a cache, only what the cache
+/// does not hold, and the cache is updated afterwards (a failure to write it is a note: the
+/// next run reads more, nothing else is lost).
+async fn read_app(
+    client: &Client,
+    app: &str,
+    span: Window,
+    with_details: bool,
+    cache_dir: Option<CacheDir>,
+    observer: &dyn FetchObserver,
+) -> Result<AppRead, ApiError> {
+    let mut cache_notes = Vec::new();
+    let cache = cache_dir.as_ref().map(|dir| {
+        let (cache, note) = dir.load(app);
+        cache_notes.extend(note);
+        cache
+    });
+    let listed = read_runs(client, app, span, cache.as_ref(), observer).await?;
+    let runs = match (&cache, listed.stopped_at_cache) {
+        (Some(cache), true) => cache.merge_runs(listed.runs),
+        _ => listed.runs,
+    };
+    let details = if with_details {
+        read_details(client, app, &runs, span, cache.as_ref()).await?
+    } else {
+        AppDetails::default()
+    };
+    if let (Some(dir), Some(cache)) = (&cache_dir, &cache) {
+        let next = cache.updated(&runs, &details.read, span, listed.stopped_at_cache);
+        if let Err(note) = dir.store(app, &next) {
+            cache_notes.push(note);
+        }
+    }
+    Ok(AppRead {
+        runs,
+        details,
+        cache_notes,
+    })
 }
 
 /// The pipeline details read for one app, and those that could not be.
@@ -377,16 +431,28 @@ pub(crate) fn detail_slugs(items: &[Value], span: Window) -> Vec<String> {
 /// Reads the details of the pipeline runs among `items` in `span`, all at once (the client's
 /// semaphore bounds what is in flight). Fails only when the token is rejected; any other
 /// failure leaves that detail out and is counted.
+///
+/// With a `cache`, the details it holds (those of finished runs) are taken from it rather than
+/// asked for again.
 pub(crate) async fn read_details(
     client: &Client,
     app: &str,
     items: &[Value],
     span: Window,
+    cache: Option<&AppCache>,
 ) -> Result<AppDetails, ApiError> {
     let slugs = detail_slugs(items, span);
+    let mut details = AppDetails {
+        wanted: slugs.len(),
+        ..AppDetails::default()
+    };
     // Dropping the set (on an early return) aborts the reads still going.
     let mut tasks = JoinSet::new();
     for slug in &slugs {
+        if let Some(cached) = cache.and_then(|c| c.detail(slug)) {
+            details.read.insert(slug.clone(), cached.clone());
+            continue;
+        }
         let client = client.clone();
         let path = format!("/v0.1/apps/{app}/pipelines/{slug}");
         let slug = slug.clone();
@@ -407,10 +473,6 @@ pub(crate) async fn read_details(
             (slug, result)
         });
     }
-    let mut details = AppDetails {
-        wanted: slugs.len(),
-        ..AppDetails::default()
-    };
     while let Some(joined) = tasks.join_next().await {
         let (slug, result) = joined.map_err(|e| ApiError {
             code: ErrorCode::ApiError,
@@ -428,16 +490,28 @@ pub(crate) async fn read_details(
     Ok(details)
 }
 
+/// The items of a pipelines-list read, and whether it stopped at the cache.
+pub(crate) struct Listed {
+    runs: Vec<Value>,
+    /// The read stopped at a page reaching what the cache holds: the older runs are the
+    /// cache's.
+    stopped_at_cache: bool,
+}
+
 /// One app's pipelines-list items, newest first, from just after `span.until` back to the
 /// first page that reaches before `span.since`; deduplicated by slug (the API's `before`
 /// includes its boundary, so the last item of a page comes again at the top of the next).
 /// Tells `observer` about each page read.
+///
+/// With a `cache`, stops also after the first page that reaches a run `cache` holds as
+/// finished below every run it holds in progress (see [`AppCache::reaches`]).
 pub(crate) async fn read_runs(
     client: &Client,
     app: &str,
     span: Window,
+    cache: Option<&AppCache>,
     observer: &dyn FetchObserver,
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Listed, ApiError> {
     let path = format!("/v0.1/apps/{app}/pipelines");
     // A second past the end: whether `before` includes its boundary is not documented, so ask
     // a little wider and leave the exact window to the metrics.
@@ -460,7 +534,11 @@ pub(crate) async fn read_runs(
             items: page.data.len(),
         });
         let mut reached_since = false;
+        let mut reached_cache = false;
         for item in page.data.iter() {
+            if cache.is_some_and(|c| c.reaches(item, span)) {
+                reached_cache = true;
+            }
             if let Some(slug) = wire::item_slug(item) {
                 if !seen_slugs.insert(slug) {
                     continue;
@@ -471,9 +549,20 @@ pub(crate) async fn read_runs(
             }
             runs.push(item.clone());
         }
+        if reached_cache && !reached_since {
+            return Ok(Listed {
+                runs,
+                stopped_at_cache: true,
+            });
+        }
         let next = match page.next() {
             Some(next) if !page.data.is_empty() && !reached_since => next,
-            _ => return Ok(runs),
+            _ => {
+                return Ok(Listed {
+                    runs,
+                    stopped_at_cache: false,
+                })
+            }
         };
         let advanced = wire::parse_timestamp(next)
             .ok()

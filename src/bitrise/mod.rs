@@ -5,9 +5,11 @@
 //! - `client`: HTTP, retries, the classification of failures into [`ApiError`]s;
 //! - `wire`: the API's JSON shapes, decoded tolerantly (private);
 //! - `fetch`: paging of the apps and pipelines lists, and the pipeline details;
+//! - `cache`: the fetch cache of `--cache-dir` (finished runs and details kept per app);
 //! - `check`: the connection check ([`check`], [`CheckReport`]);
 //! - `decode`: snapshot objects → domain types ([`decode_snapshot`]).
 
+mod cache;
 mod check;
 mod client;
 mod decode;
@@ -120,6 +122,9 @@ pub struct FetchPlan {
     pub span: Window,
     /// Also read the detail (attempts, workflows) of every pipeline run triggered in `span`.
     pub details: bool,
+    /// Keep finished runs and pipeline details here between fetches (`--cache-dir`), and read
+    /// only what changed since; `None`: read everything.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 /// What a fetch read: the apps with their raw objects (and pipeline details), the apps it could
@@ -132,6 +137,9 @@ pub struct FetchOutcome {
     pub warnings: Vec<String>,
     /// How many apps were chosen for reading (after `--app` and `--shard`), read or skipped.
     pub apps_chosen: usize,
+    /// Notes on the cache (a file ignored and rebuilt, a file that could not be written): for
+    /// the log only, since they say nothing about the runs.
+    pub cache_notes: Vec<String>,
 }
 
 /// What a fetch has done so far, told to a [`FetchObserver`] as it happens (for progress).

@@ -175,6 +175,17 @@ pub(crate) fn item_triggered_at(item: &Value) -> Option<DateTime<Utc>> {
         .and_then(|s| parse_timestamp(s).ok())
 }
 
+/// Whether a raw item is finished: its `status` (an integer or a numeric string) is set and
+/// not 0, "in progress". A finished run never changes again.
+pub(crate) fn item_is_finished(item: &Value) -> bool {
+    let status = match item.get("status") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    status.is_some_and(|s| s != 0)
+}
+
 /// Parses an RFC 3339 timestamp with or without fractional seconds, `Z` or a numeric offset.
 pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)

@@ -81,6 +81,9 @@ pub struct FileConfig {
     pub no_compare: Option<bool>,
     /// Do not read pipeline details (--no-details).
     pub no_details: Option<bool>,
+    /// Keep finished runs and pipeline details here between runs, for `report` and `fetch`
+    /// (--cache-dir).
+    pub cache_dir: Option<PathBuf>,
 
     /// Report format for `report` (--format); an output's extension still decides its own.
     #[schemars(extend("enum" = ["markdown", "html", "json"]))]

@@ -45,6 +45,7 @@ fn plan(apps: &[&str]) -> FetchPlan {
         },
         // These tests are about the lists; the details have their own module.
         details: false,
+        cache_dir: None,
     }
 }
 

@@ -45,6 +45,7 @@ fn plan() -> FetchPlan {
             until: at("2026-11-30T00:00:00Z"),
         },
         details: true,
+        cache_dir: None,
     }
 }
 
@@ -160,6 +161,7 @@ async fn without_details_no_detail_is_requested() {
     let fake = two_apps();
     let plan = FetchPlan {
         details: false,
+        cache_dir: None,
         ..plan()
     };
     let outcome = fetch(&client(&fake, 3, 0), &plan).await.expect("fetch");

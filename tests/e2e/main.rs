@@ -10,6 +10,7 @@ mod support;
 mod action;
 mod bitrise_client;
 mod browser;
+mod cache;
 mod check;
 mod cli;
 mod details;

@@ -206,6 +206,23 @@ impl FakeBitrise {
         lock(&self.state).chaos_failures
     }
 
+    /// Replaces the pipelines-list items of an app while the fake runs (a run finishing, a new
+    /// run appearing), as [`Builder::runs`] gives them.
+    pub fn set_runs(&self, app_slug: &str, items: Vec<Value>) {
+        lock(&self.state)
+            .store
+            .runs
+            .insert(app_slug.to_owned(), items);
+    }
+
+    /// Adds or replaces a pipeline detail while the fake runs, as [`Builder::detail`].
+    pub fn set_detail(&self, app_slug: &str, id: &str, detail: Value) {
+        lock(&self.state)
+            .store
+            .details
+            .insert((app_slug.to_owned(), id.to_owned()), detail);
+    }
+
     /// The requests received for `path` (without query).
     pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
         self.requests()
