@@ -96,7 +96,9 @@ install_source() {
 demo="${INPUT_DEMO:-false}"
 summary="${INPUT_SUMMARY:-true}"
 comment="${INPUT_COMMENT:-false}"
+cache="${INPUT_CACHE:-false}"
 check_boolean demo "$demo"
+check_boolean cache "$cache"
 check_boolean summary "$summary"
 check_boolean comment "$comment"
 format="${INPUT_FORMAT:-markdown}"
@@ -131,6 +133,8 @@ fi
 
 args=(report --format "$format" --output "${INPUT_OUTPUT:-$RUNNER_TEMP/ci-vitals-report.$ext}")
 if [ "$demo" = true ]; then args+=(--demo); fi
+# The directory action.yml's actions/cache step restores and saves.
+if [ "$cache" = true ]; then args+=(--cache-dir "$RUNNER_TEMP/ci-vitals-cache"); fi
 if [ -n "${INPUT_API_URL:-}" ]; then args+=(--api-url "$INPUT_API_URL"); fi
 if [ -n "${INPUT_DAYS:-}" ]; then args+=(--days "$INPUT_DAYS"); fi
 while IFS= read -r item; do args+=(--app "$item"); done < <(list_items "${INPUT_APPS:-}")

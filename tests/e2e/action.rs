@@ -84,7 +84,7 @@ fn the_rules_find_expressions_in_run_blocks_and_unmapped_inputs() {
 fn action_yml_maps_every_input_through_env_and_runs_no_expression() {
     let yaml = action_yml();
     let names = input_names(&yaml);
-    assert_eq!(names.len(), 15, "inputs: {names:?}");
+    assert_eq!(names.len(), 16, "inputs: {names:?}");
     let blocks = run_blocks(&yaml);
     assert!(!blocks.is_empty());
     for block in &blocks {
@@ -268,6 +268,29 @@ fn demo_needs_no_token_and_comment_adds_its_flag() {
             "--github-outputs"
         ]
     );
+}
+
+#[test]
+fn cache_true_passes_the_directory_the_cache_step_saves() {
+    let runner = Runner::new();
+    let out = runner.run(
+        Some(&runner.recorder()),
+        &[("INPUT_DEMO", "true"), ("INPUT_CACHE", "true")],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let args = runner.recorded_args();
+    let cache_dir = runner.path("ci-vitals-cache");
+    let at = args
+        .iter()
+        .position(|a| a == "--cache-dir")
+        .expect("--cache-dir passed");
+    assert_eq!(args[at + 1], cache_dir.to_str().expect("utf-8 path"));
+    // The directory action.yml's cache step saves is the one passed.
+    assert!(action_yml().contains("path: ${{ runner.temp }}/ci-vitals-cache"));
+
+    let out = runner.run(Some(&runner.recorder()), &[("INPUT_CACHE", "yes")]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(stdout(&out).contains("input cache must be true or false"));
 }
 
 #[test]
