@@ -5,6 +5,9 @@
 //! After an app's runs are listed, the details of its pipeline runs in the span are read
 //! concurrently (bounded, like every request, by the client's semaphore). A detail that cannot
 //! be read is counted, not fatal; a rejected token still fails everything.
+//!
+//! With a cache (`--cache-dir`, see `cache`), an app's paging stops at the first page that
+//! reaches the runs the cache holds, and details it holds are not asked for again.
 
 use std::collections::HashSet;
 use std::future::Future;
