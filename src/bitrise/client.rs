@@ -1,5 +1,5 @@
-//! The HTTP side of the Bitrise API: one reqwest client with the token header, a semaphore
-//! bounding the requests in flight across all apps, a request counter, retries with
+//! The HTTP side of the Bitrise API: one reqwest client with the token header, an adaptive
+//! bound on the requests in flight across all apps ([`super::limit`]), a request counter, retries with
 //! exponential backoff and full jitter, and the classification of failures into [`ApiError`]s
 //! whose messages name the endpoint, carry the API's own message and say how to fix it.
 
@@ -7,13 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::limit::{InFlightLimit, Outcome};
+use super::{ApiError, Client, ClientOptions};
+use crate::model::ErrorCode;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 use reqwest::StatusCode;
 use serde_json::Value;
-use tokio::sync::Semaphore;
-
-use super::{ApiError, Client, ClientOptions};
-use crate::model::ErrorCode;
 
 /// How long a TCP/TLS connection may take to establish, independently of the request timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,7 +44,7 @@ pub(super) struct Inner {
     pub http: reqwest::Client,
     pub api_url: String,
     pub token: crate::secret::Secret,
-    pub permits: Semaphore,
+    pub permits: InFlightLimit,
     pub requests: AtomicU64,
     pub retries: u32,
 }
@@ -94,7 +93,7 @@ impl Client {
                 http,
                 api_url,
                 token: options.token,
-                permits: Semaphore::new(options.concurrency.max(1)),
+                permits: InFlightLimit::new(options.concurrency),
                 requests: AtomicU64::new(0),
                 retries: options.retries,
             }),
@@ -131,11 +130,12 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange, holding a permit of the shared semaphore while it is in flight.
+    /// One HTTP exchange, holding a slot of the shared in-flight limit while it is in flight;
+    /// its status tells the limit whether to shrink (429) or, in time, grow.
     async fn attempt(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, Failure> {
         let inner = &self.inner;
         // The semaphore lives as long as the client and is never closed.
-        let _permit = inner.permits.acquire().await.map_err(|_| Failure {
+        let mut slot = inner.permits.acquire().await.map_err(|_| Failure {
             kind: FailureKind::Transport("the client is shutting down".to_owned()),
             retry_after: None,
         })?;
@@ -155,6 +155,13 @@ impl Client {
             .await
             .map_err(|e| Failure::transport(e, &inner.api_url))?;
         let status = response.status();
+        slot.finish(if status.is_success() {
+            Outcome::Success
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
+            Outcome::Throttled
+        } else {
+            Outcome::Other
+        });
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)

@@ -3,6 +3,7 @@
 //! types.
 //!
 //! - `client`: HTTP, retries, the classification of failures into [`ApiError`]s;
+//! - `limit`: the adaptive bound on requests in flight (halves on 429, recovers gradually);
 //! - `wire`: the API's JSON shapes, decoded tolerantly (private);
 //! - `fetch`: paging of the apps and pipelines lists, and the pipeline details;
 //! - `cache`: the fetch cache of `--cache-dir` (finished runs and details kept per app);
@@ -14,6 +15,7 @@ mod check;
 mod client;
 mod decode;
 mod fetch;
+mod limit;
 mod wire;
 
 use std::sync::atomic::Ordering;
@@ -89,7 +91,7 @@ impl Client {
 
     /// Request slots free right now: `concurrency` less the requests in flight (for progress).
     pub fn free_slots(&self) -> usize {
-        self.inner.permits.available_permits()
+        self.inner.permits.free_of_max()
     }
 }
 

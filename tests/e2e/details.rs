@@ -342,3 +342,54 @@ fn fetch_then_report_input_keeps_the_details_and_the_warnings() {
     assert_eq!(detail.workflows.len(), 2);
     assert_eq!(detail.workflows[1].depends_on, ["build"]);
 }
+
+/// One app with twelve pipeline runs in the span, each with a detail; every answer waits
+/// 40 ms so that requests overlap as far as the client lets them. The apps list answers 429
+/// (`Retry-After: 0`) to its first `throttles` requests.
+fn twelve_details(throttles: usize) -> FakeBitrise {
+    let mut builder = FakeBitrise::builder()
+        .app(app(ALPHA, "Alpha iOS"))
+        .latency(Duration::from_millis(40));
+    let mut runs = Vec::new();
+    for hour in (0..12).rev() {
+        let id = format!("r{hour:02}");
+        let t = format!("2026-11-20T{hour:02}:00:00Z");
+        runs.push(pipeline_run(&id, "ci", 1, &t));
+        builder = builder.detail(ALPHA, &id, green_detail(&id, &t));
+    }
+    builder = builder.runs(ALPHA, runs);
+    if throttles > 0 {
+        builder = builder.fault(
+            "/v0.1/apps",
+            Fault::RetryAfter(429, "0".to_owned()),
+            throttles,
+        );
+    }
+    builder.start()
+}
+
+#[tokio::test]
+async fn after_429s_fewer_requests_are_in_flight_and_the_limit_recovers_gradually() {
+    // Unthrottled, the twelve details overlap up to the client's bound of 8.
+    let calm = twelve_details(0);
+    let outcome = fetch(&client(&calm, 8, 3), &plan()).await.expect("fetch");
+    assert_eq!(outcome.apps[0].details.len(), 12);
+    let calm_peak = calm.max_in_flight();
+    assert!(calm_peak >= 6, "max in flight {calm_peak} without 429s");
+
+    // Three 429s in a row, each sent after the previous one halved the limit: 8 → 4 → 2 → 1.
+    // It then grows by 1 after `limit` successes in a row: 1 + 2 + 3 + 4 = 10 successes to
+    // reach 5, 15 to reach 6. There are 14 (apps list, pipelines list, 12 details), so no
+    // more than 5 requests are ever in flight.
+    let throttled = twelve_details(3);
+    let client = client(&throttled, 8, 3);
+    let outcome = fetch(&client, &plan()).await.expect("fetch");
+    assert_eq!(outcome.apps[0].details.len(), 12, "every detail is read");
+    // 3 throttled + 1 apps list + 1 pipelines list + 12 details.
+    assert_eq!(client.requests(), 17);
+    let peak = throttled.max_in_flight();
+    assert!(
+        (2..=5).contains(&peak),
+        "max in flight {peak} after three 429s (without: {calm_peak})"
+    );
+}
