@@ -67,6 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         token: Secret::new(support::TOKEN),
         timeout: Duration::from_secs(30),
         concurrency,
+        max_rps: None,
         retries: 0,
     })?;
     // The cold fetch fills a cache (a few small file writes, negligible against the latency);

@@ -144,6 +144,11 @@ pub struct SourceArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
+    /// Most requests started per second (default: no pacing beyond --concurrency).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_rps: Option<u32>,
+
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]

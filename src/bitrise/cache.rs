@@ -224,6 +224,11 @@ impl AppCache {
         }
     }
 
+    /// How many runs the cache holds (finished or not).
+    pub(crate) fn run_count(&self) -> usize {
+        self.runs.len()
+    }
+
     /// The cached detail of a finished pipeline run.
     pub(crate) fn detail(&self, slug: &str) -> Option<&Value> {
         self.details.get(slug)

@@ -1,13 +1,14 @@
 //! The HTTP side of the Bitrise API: one reqwest client with the token header, an adaptive
-//! bound on the requests in flight across all apps ([`super::limit`]), a request counter, retries with
-//! exponential backoff and full jitter, and the classification of failures into [`ApiError`]s
-//! whose messages name the endpoint, carry the API's own message and say how to fix it.
+//! bound on the requests in flight across all apps and the optional `--max-rps` pacer
+//! ([`super::limit`]), a request counter, retries with exponential backoff and full jitter, and
+//! the classification of failures into [`ApiError`]s whose messages name the endpoint, carry the
+//! API's own message and say how to fix it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::limit::{InFlightLimit, Outcome};
+use super::limit::{InFlightLimit, Outcome, Pacer};
 use super::{ApiError, Client, ClientOptions};
 use crate::model::ErrorCode;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
@@ -45,6 +46,8 @@ pub(super) struct Inner {
     pub api_url: String,
     pub token: crate::secret::Secret,
     pub permits: InFlightLimit,
+    /// `--max-rps`, when given.
+    pub pacer: Option<Pacer>,
     pub requests: AtomicU64,
     pub retries: u32,
 }
@@ -94,6 +97,7 @@ impl Client {
                 api_url,
                 token: options.token,
                 permits: InFlightLimit::new(options.concurrency),
+                pacer: options.max_rps.map(Pacer::new),
                 requests: AtomicU64::new(0),
                 retries: options.retries,
             }),
@@ -139,6 +143,10 @@ impl Client {
             kind: FailureKind::Transport("the client is shutting down".to_owned()),
             retry_after: None,
         })?;
+        // Paced after taking the slot, so that a request starts as soon as its time comes.
+        if let Some(pacer) = &inner.pacer {
+            pacer.wait().await;
+        }
         inner.requests.fetch_add(1, Ordering::Relaxed);
         let mut token = HeaderValue::from_str(inner.token.expose()).map_err(|_| Failure {
             kind: FailureKind::Transport("the token is not a valid header value".to_owned()),

@@ -7,11 +7,13 @@
 //! be read is counted, not fatal; a rejected token still fails everything.
 //!
 //! With a cache (`--cache-dir`, see `cache`), an app's paging stops at the first page that
-//! reaches the runs the cache holds, and details it holds are not asked for again.
+//! reaches the runs the cache holds, and details it holds are not asked for again. The apps
+//! then start in descending order of the runs their cache holds: the biggest apps have the
+//! longest chains of requests, and started last they would finish last, after the others.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{json, Map, Value};
@@ -153,19 +155,49 @@ where
     F: Fn(Client, ListedApp) -> Fut,
     Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
 {
+    let listed_order: Vec<usize> = (0..apps.len()).collect();
+    for_each_app_in_order(client, apps, &listed_order, read).await
+}
+
+/// [`for_each_app`], starting the apps in `start` order (a permutation of the apps' indices:
+/// the semaphore serves waiting requests first come, first served, so the apps started first
+/// get the first slots); the results are still in the apps' order.
+async fn for_each_app_in_order<T, F, Fut>(
+    client: &Client,
+    apps: &[ListedApp],
+    start: &[usize],
+    read: F,
+) -> Result<Vec<Result<T, ApiError>>, ApiError>
+where
+    T: Send + 'static,
+    F: Fn(Client, ListedApp) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    debug_assert!(
+        {
+            let mut sorted = start.to_vec();
+            sorted.sort_unstable();
+            sorted.into_iter().eq(0..apps.len())
+        },
+        "start order is not a permutation of the apps"
+    );
     let deadline = client.app_deadline();
-    let mut handles: Vec<_> = apps
+    let mut spawned: Vec<_> = start
         .iter()
-        .map(|app| {
+        .filter_map(|&index| Some((index, apps.get(index)?)))
+        .map(|(index, app)| {
             let slug = app.slug.clone();
             let work = read(client.clone(), app.clone());
-            tokio::spawn(async move {
+            let handle = tokio::spawn(async move {
                 tokio::time::timeout(deadline, work)
                     .await
                     .unwrap_or_else(|_| Err(past_deadline(&slug, deadline)))
-            })
+            });
+            (index, handle)
         })
         .collect();
+    spawned.sort_by_key(|(index, _)| *index);
+    let mut handles: Vec<_> = spawned.into_iter().map(|(_, handle)| handle).collect();
     let mut results = Vec::with_capacity(handles.len());
     let mut rejected = None;
     for (index, handle) in handles.iter_mut().enumerate() {
@@ -290,19 +322,42 @@ pub(crate) async fn fetch(
         .cache_dir
         .as_deref()
         .map(|dir| CacheDir::new(dir, client.api_url()));
-    let results = for_each_app(client, &chosen, move |client, app| {
+    // The caches are read before any app starts, to know which apps are the biggest.
+    let loaded: Vec<Option<LoadedCache>> = chosen
+        .iter()
+        .map(|app| {
+            cache_dir.as_ref().map(|dir| {
+                let (cache, note) = dir.load(&app.slug);
+                LoadedCache {
+                    dir: dir.clone(),
+                    cache,
+                    note,
+                }
+            })
+        })
+        .collect();
+    let start = start_order(
+        &loaded
+            .iter()
+            .map(|l| l.as_ref().map_or(0, |l| l.cache.run_count()))
+            .collect::<Vec<_>>(),
+    );
+    // Each app's task takes its own cache out of this map (slugs are unique in `chosen`).
+    let loaded: Arc<Mutex<HashMap<String, LoadedCache>>> = Arc::new(Mutex::new(
+        chosen
+            .iter()
+            .zip(loaded)
+            .filter_map(|(app, l)| Some((app.slug.clone(), l?)))
+            .collect(),
+    ));
+    let results = for_each_app_in_order(client, &chosen, &start, move |client, app| {
         let observer = Arc::clone(&observer);
-        let cache_dir = cache_dir.clone();
+        let cache = loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&app.slug);
         async move {
-            let read = read_app(
-                &client,
-                &app.slug,
-                span,
-                with_details,
-                cache_dir,
-                &*observer,
-            )
-            .await;
+            let read = read_app(&client, &app.slug, span, with_details, cache, &*observer).await;
             observer.event(FetchEvent::AppDone {
                 app: &app.slug,
                 outcome: match &read {
@@ -342,6 +397,23 @@ pub(crate) async fn fetch(
     Ok(outcome)
 }
 
+/// The indices of apps in the order to start them: descending by `cached_runs` (the runs each
+/// app's cache holds), ties (all of them without a cache) in the listed order.
+fn start_order(cached_runs: &[usize]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..cached_runs.len()).collect();
+    // A stable sort keeps the listed order among equals.
+    order.sort_by_key(|&index| std::cmp::Reverse(cached_runs[index]));
+    order
+}
+
+/// One app's cache as read before the fetch, with the directory to write it back to.
+struct LoadedCache {
+    dir: CacheDir,
+    cache: AppCache,
+    /// Why the file could not be used, when it could not.
+    note: Option<String>,
+}
+
 /// What was read of one app.
 struct AppRead {
     runs: Vec<Value>,
@@ -358,15 +430,17 @@ async fn read_app(
     app: &str,
     span: Window,
     with_details: bool,
-    cache_dir: Option<CacheDir>,
+    loaded: Option<LoadedCache>,
     observer: &dyn FetchObserver,
 ) -> Result<AppRead, ApiError> {
     let mut cache_notes = Vec::new();
-    let cache = cache_dir.as_ref().map(|dir| {
-        let (cache, note) = dir.load(app);
-        cache_notes.extend(note);
-        cache
-    });
+    let (cache_dir, cache) = match loaded {
+        Some(loaded) => {
+            cache_notes.extend(loaded.note);
+            (Some(loaded.dir), Some(loaded.cache))
+        }
+        None => (None, None),
+    };
     let listed = read_runs(client, app, span, cache.as_ref(), observer).await?;
     let runs = match (&cache, listed.stopped_at_cache) {
         (Some(cache), true) => cache.merge_runs(listed.runs),
@@ -591,6 +665,16 @@ pub(crate) async fn read_runs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apps_start_biggest_cache_first_and_in_listed_order_among_equals() {
+        // Cached runs 10, 0, 250, 10, 40: 250 (index 2), 40 (4), then the two 10s in listed
+        // order (0 before 3), then 0 (1).
+        assert_eq!(start_order(&[10, 0, 250, 10, 40]), [2, 4, 0, 3, 1]);
+        // No cache: every count is 0, so the listed order.
+        assert_eq!(start_order(&[0, 0, 0]), [0, 1, 2]);
+        assert!(start_order(&[]).is_empty());
+    }
 
     #[test]
     fn fnv1a_64_matches_the_published_vectors() {

@@ -7,8 +7,14 @@
 //! permits held by requests in flight cannot be taken back, so they are counted as a debt and
 //! forgotten when those requests finish. Growing first cancels debt, then adds permits. All
 //! bookkeeping happens under one mutex, so no permit is ever lost or counted twice.
+//!
+//! [`Pacer`] is the optional `--max-rps`: each request reserves the next start time, one
+//! interval after the previous reservation, and waits for it.
 
 use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::sync::{AcquireError, Semaphore, SemaphorePermit};
 
@@ -199,6 +205,46 @@ impl Drop for Slot<'_> {
     }
 }
 
+/// Starts requests no faster than a given rate: `--max-rps`.
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    interval: Duration,
+    /// The earliest start of the next request.
+    next: Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    /// A pacer of `per_second` starts a second (at least 1).
+    pub(crate) fn new(per_second: u32) -> Pacer {
+        Pacer {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(None),
+        }
+    }
+
+    /// Waits until this request may start. The start time is reserved under the lock and
+    /// waited for outside it, so concurrent requests queue one interval apart.
+    pub(crate) async fn wait(&self) {
+        let start = {
+            let mut next = self
+                .next
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            reserve(&mut next, Instant::now(), self.interval)
+        };
+        tokio::time::sleep_until(start).await;
+    }
+}
+
+/// The start of a request asking at `now`: the reserved `next` time or `now`, whichever is
+/// later; `next` moves one interval past it. An idle spell earns no burst: a request after a
+/// long pause starts at once, and the one after it an interval later.
+fn reserve(next: &mut Option<Instant>, now: Instant, interval: Duration) -> Instant {
+    let start = next.map_or(now, |at| at.max(now));
+    *next = Some(start + interval);
+    start
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +343,25 @@ mod tests {
         assert_eq!(limit.limit(), 3);
         assert_eq!(limit.permits.available_permits(), 3);
         assert_eq!(limit.free_of_max(), 4);
+    }
+
+    #[test]
+    fn the_pacer_spaces_starts_one_interval_apart_and_earns_no_burst() {
+        let t0 = Instant::now();
+        let interval = Duration::from_millis(50);
+        let mut next = None;
+        // Four asking at once start at 0, 50, 100 and 150 ms.
+        let starts: Vec<Duration> = (0..4)
+            .map(|_| reserve(&mut next, t0, interval) - t0)
+            .collect();
+        assert_eq!(starts, [0, 50, 100, 150].map(Duration::from_millis));
+        // One asking at 1 s (after the reservations ran out) starts at once; the next at
+        // 1 s + 50 ms, not earlier.
+        let later = t0 + Duration::from_secs(1);
+        assert_eq!(reserve(&mut next, later, interval), later);
+        assert_eq!(reserve(&mut next, later, interval), later + interval);
+        // 20 a second is an interval of 1000 / 20 = 50 ms.
+        assert_eq!(Pacer::new(20).interval, interval);
     }
 
     #[tokio::test]

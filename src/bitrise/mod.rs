@@ -3,7 +3,8 @@
 //! types.
 //!
 //! - `client`: HTTP, retries, the classification of failures into [`ApiError`]s;
-//! - `limit`: the adaptive bound on requests in flight (halves on 429, recovers gradually);
+//! - `limit`: the adaptive bound on requests in flight (halves on 429, recovers gradually) and
+//!   the `--max-rps` pacer;
 //! - `wire`: the API's JSON shapes, decoded tolerantly (private);
 //! - `fetch`: paging of the apps and pipelines lists, and the pipeline details;
 //! - `cache`: the fetch cache of `--cache-dir` (finished runs and details kept per app);
@@ -48,6 +49,8 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Most requests in flight at once, across all apps.
     pub concurrency: usize,
+    /// Most requests started per second; `None`: no pacing.
+    pub max_rps: Option<u32>,
     /// Retries after the first attempt for transient failures.
     pub retries: u32,
 }

@@ -49,6 +49,9 @@ pub struct FileConfig {
     /// Most HTTP requests in flight (--concurrency).
     #[schemars(range(min = 1, max = 64))]
     pub concurrency: Option<u16>,
+    /// Most requests started per second (--max-rps); default: no pacing.
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_rps: Option<u32>,
     /// Per-request timeout in seconds (--timeout).
     #[schemars(range(min = 1, max = 3600))]
     pub timeout: Option<u64>,

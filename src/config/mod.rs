@@ -64,6 +64,7 @@ impl Source {
                 token,
                 timeout: Duration::from_secs(args.timeout),
                 concurrency: usize::from(args.concurrency),
+                max_rps: args.max_rps,
                 retries: args.retries,
             },
             apps: named_apps(&args.apps)?,

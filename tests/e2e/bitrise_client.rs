@@ -26,6 +26,7 @@ fn client_with(fake: &FakeBitrise, token: &str, timeout: Duration, retries: u32)
         token: Secret::new(token),
         timeout,
         concurrency: 4,
+        max_rps: None,
         retries,
     })
     .expect("client")
@@ -466,6 +467,7 @@ async fn the_token_never_appears_in_errors_or_debug_output() {
         token: Secret::new(token),
         timeout: Duration::from_secs(1),
         concurrency: 1,
+        max_rps: None,
         retries: 0,
     };
     let texts = [
@@ -500,6 +502,7 @@ async fn requests_in_flight_never_exceed_the_concurrency() {
             token: Secret::new(support::TOKEN),
             timeout: Duration::from_secs(5),
             concurrency,
+            max_rps: None,
             retries: 0,
         })
         .expect("client");

@@ -20,6 +20,7 @@ fn client_for(api_url: &str, token: &str) -> Client {
         token: Secret::new(token),
         timeout: Duration::from_secs(5),
         concurrency: 2,
+        max_rps: None,
         retries: 0,
     })
     .expect("client")

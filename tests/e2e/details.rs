@@ -31,6 +31,7 @@ fn client(fake: &FakeBitrise, concurrency: usize, retries: u32) -> Client {
         token: Secret::new(support::TOKEN),
         timeout: Duration::from_secs(5),
         concurrency,
+        max_rps: None,
         retries,
     })
     .expect("client")
@@ -392,4 +393,103 @@ async fn after_429s_fewer_requests_are_in_flight_and_the_limit_recovers_graduall
         (2..=5).contains(&peak),
         "max in flight {peak} after three 429s (without: {calm_peak})"
     );
+}
+
+#[tokio::test]
+async fn max_rps_spaces_the_starts_of_requests() {
+    // 1 apps list + 1 pipelines list + 8 details = 10 requests at 20 a second: the first
+    // starts at once, the other 9 one interval of 1000 / 20 = 50 ms apart: at least 9 × 50 =
+    // 450 ms in all (a lower bound only: a slow machine may take longer).
+    let fake = FakeBitrise::builder().app(app(ALPHA, "Alpha iOS")).runs(
+        ALPHA,
+        (0..8)
+            .map(|hour| {
+                let t = format!("2026-11-20T{hour:02}:00:00Z");
+                pipeline_run(&format!("r{hour}"), "ci", 1, &t)
+            })
+            .collect(),
+    );
+    let fake = (0..8)
+        .fold(fake, |builder, hour| {
+            let id = format!("r{hour}");
+            let t = format!("2026-11-20T{hour:02}:00:00Z");
+            builder.detail(ALPHA, &id, green_detail(&id, &t))
+        })
+        .start();
+    let client = Client::new(ClientOptions {
+        api_url: fake.url(),
+        token: Secret::new(support::TOKEN),
+        timeout: Duration::from_secs(5),
+        concurrency: 8,
+        max_rps: Some(20),
+        retries: 0,
+    })
+    .expect("client");
+    let started = std::time::Instant::now();
+    let outcome = fetch(&client, &plan()).await.expect("fetch");
+    let took = started.elapsed();
+    assert_eq!(outcome.apps[0].details.len(), 8);
+    assert_eq!(client.requests(), 10);
+    assert!(
+        took >= Duration::from_millis(450),
+        "10 requests at --max-rps 20 took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn with_a_cache_the_apps_holding_the_most_runs_start_first() {
+    const CHARLIE: &str = "c3c3c3c3c3c3c3c3";
+    // Listed Alpha, Bravo, Charlie, holding 1, 6 and 3 runs in the span.
+    let runs = |prefix: &str, count: u32| -> Vec<Value> {
+        (0..count)
+            .map(|hour| {
+                let t = format!("2026-11-20T{:02}:00:00Z", 20 - hour);
+                pipeline_run(&format!("{prefix}{hour}"), "ci", 1, &t)
+            })
+            .collect()
+    };
+    let fake = FakeBitrise::builder()
+        .app(app(ALPHA, "Alpha iOS"))
+        .app(app(BRAVO, "Bravo Android"))
+        .app(app(CHARLIE, "Charlie Web"))
+        .runs(ALPHA, runs("a", 1))
+        .runs(BRAVO, runs("b", 6))
+        .runs(CHARLIE, runs("c", 3))
+        .start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = FetchPlan {
+        details: false,
+        cache_dir: Some(dir.path().to_owned()),
+        ..plan()
+    };
+    // One request at a time, so that the fake sees the apps in the order they start.
+    let list_order = |from: usize| -> Vec<String> {
+        fake.requests()[from..]
+            .iter()
+            .filter_map(|r| {
+                r.path
+                    .strip_prefix("/v0.1/apps/")
+                    .and_then(|rest| rest.strip_suffix("/pipelines"))
+                    .map(str::to_owned)
+            })
+            .collect()
+    };
+    // Cold: no cache, the listed order.
+    fetch(&client(&fake, 1, 0), &plan)
+        .await
+        .expect("cold fetch");
+    assert_eq!(list_order(0), [ALPHA, BRAVO, CHARLIE]);
+    // Warm: most cached runs first: Bravo (6), Charlie (3), Alpha (1).
+    let seen = fake.requests().len();
+    let outcome = fetch(&client(&fake, 1, 0), &plan)
+        .await
+        .expect("warm fetch");
+    assert_eq!(list_order(seen), [BRAVO, CHARLIE, ALPHA]);
+    // The results keep the listed order.
+    let slugs: Vec<&str> = outcome
+        .apps
+        .iter()
+        .map(|a| a.app["slug"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(slugs, [ALPHA, BRAVO, CHARLIE]);
 }
