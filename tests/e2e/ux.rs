@@ -187,6 +187,25 @@ fn a_bad_value_names_the_key_and_its_line() {
 }
 
 #[test]
+fn max_rps_is_a_config_key_checked_like_its_flag() {
+    // The flag's range is 1..=1000: 0 is refused, in the file as on the command line.
+    let dir = with_config("max_rps = 0\n");
+    let out = in_dir(dir.path())
+        .args(["report", "--demo"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr_of(&out);
+    assert!(err.contains("line 1: `max_rps`"), "{err}");
+    let dir = with_config("max_rps = 5\n");
+    let out = in_dir(dir.path())
+        .args(["report", "--demo", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+#[test]
 fn a_missing_config_file_is_a_configuration_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = in_dir(dir.path())
