@@ -2,10 +2,11 @@
 //! `report` in every format with hand-computed numbers, `fetch` then `report --input`, partial
 //! failure, configuration errors, and the token never appearing in any output.
 
-use assert_cmd::Command;
 use serde_json::{json, Value};
 
-use crate::support::{self, app, disabled_app, pipeline_run, standalone_build, FakeBitrise};
+use crate::support::{
+    self, app, ci_vitals, disabled_app, pipeline_run, standalone_build, FakeBitrise,
+};
 
 const ALPHA: &str = "a1a1a1a1a1a1a1a1";
 const BRAVO: &str = "b2b2b2b2b2b2b2b2";
@@ -13,21 +14,6 @@ const CHARLIE: &str = "c3c3c3c3c3c3c3c3";
 
 /// The report window of these tests: [2026-11-23, 2026-11-30), previous [2026-11-16, 2026-11-23).
 const UNTIL: &str = "2026-11-30T00:00:00Z";
-
-/// The binary running `command` with a clean environment: the token and API URL only as a
-/// test sets them (for a fake: its URL, its token, no retries).
-fn ci_vitals(fake: Option<&FakeBitrise>, command: &str) -> Command {
-    let mut cmd = Command::cargo_bin("ci-vitals").expect("binary");
-    cmd.env_remove("BITRISE_TOKEN")
-        .env_remove("BITRISE_API_URL")
-        .arg(command);
-    if let Some(fake) = fake {
-        cmd.env("BITRISE_TOKEN", support::TOKEN)
-            .env("BITRISE_API_URL", fake.url())
-            .args(["--retries", "0", "--timeout", "5"]);
-    }
-    cmd
-}
 
 /// Alpha: four pipeline runs and a standalone build in the window, two failed pipeline runs in
 /// the previous window, one run at `until` exactly and one far older. Bravo answers 403.

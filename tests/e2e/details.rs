@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use chrono::{DateTime, Utc};
 use ci_vitals::bitrise::{fetch, Client, ClientOptions, FetchPlan};
 use ci_vitals::model::{ErrorCode, Window};
@@ -14,8 +13,8 @@ use ci_vitals::secret::Secret;
 use serde_json::Value;
 
 use crate::support::{
-    self, app, detail_workflow, pipeline_detail, pipeline_run, skipped_workflow, standalone_build,
-    FakeBitrise, Fault,
+    self, app, ci_vitals, detail_workflow, pipeline_detail, pipeline_run, skipped_workflow,
+    standalone_build, FakeBitrise, Fault,
 };
 
 const ALPHA: &str = "a1a1a1a1a1a1a1a1";
@@ -238,20 +237,6 @@ async fn a_rejected_token_on_a_detail_fails_the_whole_fetch() {
     let err = fetch(&client(&fake, 4, 0), &plan()).await.expect_err("401");
     assert_eq!(err.code, ErrorCode::InvalidCredentials);
     assert!(err.message.contains("/pipelines/r1"), "{}", err.message);
-}
-
-/// The binary with the fake's URL and token, no retries.
-fn ci_vitals(fake: Option<&FakeBitrise>, command: &str) -> Command {
-    let mut cmd = Command::cargo_bin("ci-vitals").expect("binary");
-    cmd.env_remove("BITRISE_TOKEN")
-        .env_remove("BITRISE_API_URL")
-        .arg(command);
-    if let Some(fake) = fake {
-        cmd.env("BITRISE_TOKEN", support::TOKEN)
-            .env("BITRISE_API_URL", fake.url())
-            .args(["--retries", "0", "--timeout", "5"]);
-    }
-    cmd
 }
 
 fn fetch_snapshot(fake: &FakeBitrise, path: &std::path::Path, extra: &[&str]) -> Value {

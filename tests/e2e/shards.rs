@@ -6,11 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 use crate::support::{
-    self, app, detail_workflow, pipeline_detail, pipeline_run, standalone_build, FakeBitrise,
+    app, ci_vitals, detail_workflow, pipeline_detail, pipeline_run, standalone_build, FakeBitrise,
 };
 
 // Their shards of 4 (1 + the top two bits of the FNV-1a 64 hash of the slug, see
@@ -81,19 +80,6 @@ fn five_apps() -> FakeBitrise {
 
 fn support_time(s: &str) -> chrono::DateTime<chrono::Utc> {
     s.parse().expect("test timestamp")
-}
-
-fn ci_vitals(fake: Option<&FakeBitrise>, command: &str) -> Command {
-    let mut cmd = Command::cargo_bin("ci-vitals").expect("binary");
-    cmd.env_remove("BITRISE_TOKEN")
-        .env_remove("BITRISE_API_URL")
-        .arg(command);
-    if let Some(fake) = fake {
-        cmd.env("BITRISE_TOKEN", support::TOKEN)
-            .env("BITRISE_API_URL", fake.url())
-            .args(["--retries", "0", "--timeout", "5"]);
-    }
-    cmd
 }
 
 /// `fetch` of the 7 days before UNTIL (and the previous 7) into `path`; returns stderr.

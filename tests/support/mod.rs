@@ -22,3 +22,18 @@ pub use server::{Chaos, FakeBitrise, Fault, RecordedRequest};
 
 /// The token the fake accepts unless a test sets another.
 pub const TOKEN: &str = "bitwat_fake-token-7f3a9c";
+
+/// The `ci-vitals` binary running `command` with a clean environment: the token and API URL
+/// only as a test sets them (for a fake: its URL, its token, no retries, a 5 s timeout).
+pub fn ci_vitals(fake: Option<&FakeBitrise>, command: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("ci-vitals").expect("binary");
+    cmd.env_remove("BITRISE_TOKEN")
+        .env_remove("BITRISE_API_URL")
+        .arg(command);
+    if let Some(fake) = fake {
+        cmd.env("BITRISE_TOKEN", TOKEN)
+            .env("BITRISE_API_URL", fake.url())
+            .args(["--retries", "0", "--timeout", "5"]);
+    }
+    cmd
+}
