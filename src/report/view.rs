@@ -521,11 +521,7 @@ fn failure_change(
         human::percent(before.failure_rate),
         before.decided,
         human::points_interval(c.ci95),
-        if c.significant {
-            ", significant"
-        } else {
-            ", not significant"
-        },
+        verdict(c.significant),
     );
     judged_change(
         c.delta,
@@ -535,6 +531,15 @@ fn failure_change(
         now.decided,
         before.decided,
     )
+}
+
+/// The closing words of a change's tooltip.
+fn verdict(significant: bool) -> &'static str {
+    if significant {
+        ", significant"
+    } else {
+        ", not significant"
+    }
 }
 
 fn duration_change(
@@ -553,11 +558,7 @@ fn duration_change(
         "p50 vs {} (n = {}); Mann–Whitney p = {p_value}{}",
         human::duration(before.duration_s.p50),
         before.duration_s.n,
-        if c.significant {
-            ", significant"
-        } else {
-            ", not significant"
-        },
+        verdict(c.significant),
     );
     judged_change(
         c.delta,

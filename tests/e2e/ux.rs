@@ -28,6 +28,18 @@ fn with_config(text: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `report --demo` with `config` as ci-vitals.toml: it must fail as a configuration error
+/// (exit 3); its stderr.
+fn config_error(config: &str) -> String {
+    let dir = with_config(config);
+    let out = in_dir(dir.path())
+        .args(["report", "--demo"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    stderr_of(&out)
+}
+
 /// `report --demo --format json` run in `dir` with `extra` flags; the parsed report.
 fn demo_json(dir: &Path, extra: &[&str]) -> Value {
     let out = in_dir(dir)
@@ -163,39 +175,21 @@ fn the_environment_beats_the_file_and_a_flag_beats_the_environment() {
 
 #[test]
 fn an_unknown_key_is_a_configuration_error_naming_it_and_its_line() {
-    let dir = with_config("days = 3\n\n# the window\ndayz = 4\n");
-    let out = in_dir(dir.path())
-        .args(["report", "--demo"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    let err = stderr_of(&out);
+    let err = config_error("days = 3\n\n# the window\ndayz = 4\n");
     assert!(err.contains("ci-vitals.toml: line 4:"), "{err}");
     assert!(err.contains("`dayz`"), "{err}");
 }
 
 #[test]
 fn a_bad_value_names_the_key_and_its_line() {
-    let dir = with_config("days = 3\nconcurrency = 99\n");
-    let out = in_dir(dir.path())
-        .args(["report", "--demo"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    let err = stderr_of(&out);
+    let err = config_error("days = 3\nconcurrency = 99\n");
     assert!(err.contains("line 2: `concurrency`"), "{err}");
 }
 
 #[test]
 fn max_rps_is_a_config_key_checked_like_its_flag() {
     // The flag's range is 1..=1000: 0 is refused, in the file as on the command line.
-    let dir = with_config("max_rps = 0\n");
-    let out = in_dir(dir.path())
-        .args(["report", "--demo"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    let err = stderr_of(&out);
+    let err = config_error("max_rps = 0\n");
     assert!(err.contains("line 1: `max_rps`"), "{err}");
     let dir = with_config("max_rps = 5\n");
     let out = in_dir(dir.path())
@@ -227,13 +221,7 @@ fn an_explicit_config_file_is_read_from_its_path() {
 
 #[test]
 fn a_token_in_the_file_is_refused_without_being_printed() {
-    let dir = with_config("days = 3\ntoken = \"bitwat_in-the-file-1234\"\n");
-    let out = in_dir(dir.path())
-        .args(["report", "--demo"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3));
-    let err = stderr_of(&out);
+    let err = config_error("days = 3\ntoken = \"bitwat_in-the-file-1234\"\n");
     assert!(
         err.contains("line 2: `token`") && err.contains("BITRISE_TOKEN"),
         "{err}"
